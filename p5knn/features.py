@@ -1,0 +1,269 @@
+"""Image → feature vector: the frozen MobileNet (or a user's own model) run with LiteRT."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, NamedTuple, Sequence
+
+import numpy as np
+
+from . import images
+from .errors import ImageError, ModelError, P5KNNError
+from .model_cache import cached_model
+from .runtime import TFLiteRunner
+from .worker import Worker
+
+MOBILENET_NAMES = ("mobilenet", "mobilenet_v1", "mobilenetv1")
+MOBILENET_KEY = "mobilenet_v1_1.0_224-imagenet-v1"
+
+
+class Prediction(NamedTuple):
+    """One ImageNet (or custom-head) answer: ``(class_name, probability)``."""
+
+    class_name: str
+    probability: float
+
+
+def imagenet_classes() -> list[str]:
+    """The 1000 ImageNet class names, in the order of MobileNet's outputs."""
+    data = resources.files("p5knn").joinpath("data/imagenet_classes.json").read_text("utf-8")
+    return json.loads(data)["classes"]
+
+
+def _softmax(values: np.ndarray) -> np.ndarray:
+    shifted = np.exp(values - values.max())
+    return shifted / shifted.sum()
+
+
+class FeatureExtractor:
+    """Turns images into feature vectors (``infer``) and, with a head, names them (``classify``).
+
+    Create one with :func:`p5knn.feature_extractor`. Methods are thread-safe.
+    """
+
+    def __init__(self, runner: TFLiteRunner, name: str, feature_output: int,
+                 head_output: int | None = None, class_names: Sequence[str] | None = None,
+                 preprocess: images.Preprocess = "mobilenet", head_is_logits: bool = True,
+                 source: str | None = None) -> None:
+        self._runner = runner
+        self.name = name
+        self.source = source
+        self._feature_output = feature_output
+        self._head_output = head_output
+        self._class_names = list(class_names) if class_names is not None else None
+        self._head_is_logits = head_is_logits
+        self.preprocess = preprocess
+        self.input_size: tuple[int, int] = runner.input_shape[:2]
+        if runner.input_shape[2] != 3:
+            raise ModelError(f"model {name} takes {runner.input_shape[2]}-channel images; "
+                             "p5knn feeds RGB (3 channels)")
+        shape = runner.output_shapes()[feature_output]
+        self.feature_size = int(shape[-1] if len(shape) == 4 else np.prod(shape[1:]))
+        self._worker: Worker | None = None
+        self._worker_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (f"FeatureExtractor({self.name!r}, feature_size={self.feature_size}, "
+                f"input_size={self.input_size})")
+
+    @property
+    def num_threads(self) -> int:
+        """Threads LiteRT uses for one inference."""
+        return self._runner.num_threads
+
+    @property
+    def worker(self) -> Worker:
+        """The background thread that owns this extractor's asynchronous work."""
+        with self._worker_lock:
+            if self._worker is None:
+                self._worker = Worker(f"p5knn-{self.name}")
+            return self._worker
+
+    def prepare(self, image: Any, bands: str = "RGB", crop: str | None = None) -> np.ndarray:
+        """The float32 network input for ``image`` (resized and scaled)."""
+        return images.prepare(image, self.input_size, bands, crop, self.preprocess)
+
+    def _run(self, tensor: np.ndarray) -> list[np.ndarray]:
+        return self._runner.run(tensor)
+
+    def _features_from(self, outputs: list[np.ndarray]) -> np.ndarray:
+        out = outputs[self._feature_output][0]
+        if out.ndim == 3:  # a spatial map: global-average-pool it
+            out = out.mean(axis=(0, 1))
+        vector = np.ascontiguousarray(out.reshape(-1), dtype=np.float32)
+        if not np.isfinite(vector).all():
+            raise ModelError(f"model {self.name} produced NaN/inf features")
+        return vector
+
+    def infer(self, image: Any, bands: str = "RGB", crop: str | None = None) -> np.ndarray:
+        """Feature vector (float32, ``feature_size`` numbers) of one image."""
+        return self._features_from(self._run(self.prepare(image, bands, crop)))
+
+    def infer_batch(self, images_: Iterable[Any], bands: str = "RGB",
+                    crop: str | None = None) -> np.ndarray:
+        """Feature matrix ``(N, feature_size)`` of several images."""
+        items = list(images_)
+        out = np.empty((len(items), self.feature_size), dtype=np.float32)
+        for row, image in enumerate(items):
+            try:
+                out[row] = self.infer(image, bands, crop)
+            except ImageError as exc:
+                raise ImageError(f"image {row} of the batch: {exc}") from exc
+        return out
+
+    def classify(self, image: Any, top_k: int = 5, bands: str = "RGB",
+                 crop: str | None = None) -> list[Prediction]:
+        """The model's own top-``top_k`` classes for ``image`` as ``(class_name, probability)``."""
+        if self._head_output is None or self._class_names is None:
+            raise P5KNNError(f"model {self.name} has no classification head with class names; "
+                             "pass labels=... to feature_extractor() for a custom model")
+        if int(top_k) < 1:
+            raise ValueError(f"top_k must be at least 1, got {top_k}")
+        scores = self._run(self.prepare(image, bands, crop))[self._head_output][0].reshape(-1)
+        if len(scores) != len(self._class_names):
+            raise ModelError(f"model {self.name} has {len(scores)} outputs but "
+                             f"{len(self._class_names)} class names were given")
+        probs = _softmax(scores) if self._head_is_logits else scores / max(scores.sum(), 1e-12)
+        order = np.argsort(-probs, kind="stable")[: int(top_k)]
+        return [Prediction(self._class_names[i], float(probs[i])) for i in order]
+
+    def close(self) -> None:
+        """Stop this extractor's background worker (if it was started)."""
+        with self._worker_lock:
+            if self._worker is not None:
+                self._worker.close()
+                self._worker = None
+
+
+# ---------------------------------------------------------------- building extractors
+
+def _check_mobilenet(path: Path) -> None:
+    runner = TFLiteRunner(path, num_threads=1)
+    shapes = sorted(runner.output_shapes())
+    if shapes != [(1, 1000), (1, 1024)]:
+        raise ModelError(f"cached MobileNet has outputs {shapes}")
+    probe = runner.run(np.zeros((224, 224, 3), np.float32))
+    if not all(np.isfinite(p).all() for p in probe):
+        raise ModelError("cached MobileNet gives NaN")
+
+
+def _build_mobilenet_tflite() -> bytes:
+    from .convert import keras_to_tflite, quiet_tensorflow
+    quiet_tensorflow()
+    from .mobilenet import build_keras_mobilenet
+
+    return keras_to_tflite(build_keras_mobilenet())
+
+
+def mobilenet(num_threads: int | None = None) -> FeatureExtractor:
+    """ImageNet MobileNetV1 1.0/224: 1024 features and the 1000-class ImageNet head."""
+    path = cached_model(MOBILENET_KEY, _build_mobilenet_tflite, _check_mobilenet)
+    runner = TFLiteRunner(path, num_threads=num_threads)
+    shapes = runner.output_shapes()
+    feature_output = shapes.index((1, 1024))
+    head_output = shapes.index((1, 1000))
+    return FeatureExtractor(runner, "mobilenet", feature_output, head_output,
+                            imagenet_classes(), "mobilenet", head_is_logits=True,
+                            source="TF-slim MobileNetV1 1.0/224 ImageNet (PyPI nudity==0.2.3)")
+
+
+def _read_labels(labels: Sequence[str] | str | Path | None) -> list[str] | None:
+    if labels is None:
+        return None
+    if isinstance(labels, (str, Path)):
+        path = Path(labels)
+        if not path.is_file():
+            raise FileNotFoundError(f"labels file not found: {path}")
+        lines = [ln.strip() for ln in path.read_text("utf-8").splitlines() if ln.strip()]
+        # Teachable Machine writes "0 name" per line
+        return [re.sub(r"^\d+\s+", "", ln) for ln in lines]
+    return [str(x) for x in labels]
+
+
+def _keras_extractor(path: Path, layer: str | None, labels: list[str] | None,
+                     preprocess: images.Preprocess, num_threads: int | None) -> FeatureExtractor:
+    from .convert import keras_to_tflite, quiet_tensorflow
+    from .weights import file_sha256
+
+    digest = file_sha256(path)[:16]
+    safe_layer = re.sub(r"[^A-Za-z0-9_.-]", "_", layer or "output")
+    key = f"custom-{path.stem[:40]}-{digest}-{safe_layer}-{'head' if labels else 'nohead'}"
+
+    def build() -> bytes:
+        quiet_tensorflow()
+        import keras
+
+        try:
+            model = keras.models.load_model(path, compile=False)
+        except Exception as exc:
+            raise ModelError(f"cannot load Keras model {path}: {exc}") from exc
+        outputs = [model.output if layer is None else _keras_layer_output(model, layer)]
+        if labels:
+            outputs.append(model.output)
+        return keras_to_tflite(keras.Model(model.inputs, outputs))
+
+    model_path = cached_model(key, build)
+    runner = TFLiteRunner(model_path, num_threads=num_threads)
+    return _custom(runner, path, layer, labels, preprocess)
+
+
+def _keras_layer_output(model: Any, layer: str) -> Any:
+    try:
+        return model.get_layer(layer).output
+    except ValueError:
+        names = [l.name for l in model.layers]
+        raise ModelError(f"Keras model has no layer {layer!r}; its layers are: {names}") from None
+
+
+def _custom(runner: TFLiteRunner, path: Path, layer: str | None, labels: list[str] | None,
+            preprocess: images.Preprocess) -> FeatureExtractor:
+    head = None
+    if labels:
+        head = len(runner.output_shapes()) - 1
+    name = f"{path.name}:{layer}" if layer else path.name
+    extractor = FeatureExtractor(runner, name, 0, head, labels, preprocess,
+                                 head_is_logits=False, source=str(path))
+    return extractor
+
+
+def _tflite_extractor(path: Path, layer: str | None, labels: list[str] | None,
+                      preprocess: images.Preprocess, num_threads: int | None) -> FeatureExtractor:
+    final = TFLiteRunner(path, num_threads=1).model_outputs()[0]
+    outputs: list[str | int] = [layer if layer is not None else final]
+    if labels:
+        outputs.append(final)
+    runner = TFLiteRunner(path, num_threads=num_threads, outputs=outputs,
+                          preserve_all=layer is not None)
+    return _custom(runner, path, layer, labels, preprocess)
+
+
+def feature_extractor(model: str | Path = "mobilenet", layer: str | None = None,
+                      labels: Sequence[str] | str | Path | None = None,
+                      preprocess: images.Preprocess = "mobilenet",
+                      num_threads: int | None = None) -> FeatureExtractor:
+    """Create a feature extractor.
+
+    ``model="mobilenet"`` (default) is ImageNet MobileNetV1: 1024 features per image.
+    A path to a Keras ``.keras``/``.h5`` or a ``.tflite`` file uses your own model; ``layer``
+    names the layer (Keras) or tensor (TFLite) to cut at, spatial maps are average-pooled.
+    ``labels`` (a list, or a ``labels.txt`` as Teachable Machine exports) enables
+    ``classify`` on that model's final output. ``preprocess`` maps 0–255 RGB to the model's
+    range: ``"mobilenet"`` (−1…1), ``"unit"`` (0…1), ``"raw"`` or a function.
+    """
+    if isinstance(model, str) and model.lower() in MOBILENET_NAMES:
+        return mobilenet(num_threads)
+    path = Path(model)
+    if not path.exists():
+        raise FileNotFoundError(f"model not found: {model!r} (use 'mobilenet' or a path to a "
+                                ".keras, .h5 or .tflite file)")
+    names = _read_labels(labels)
+    suffix = path.suffix.lower()
+    if suffix in (".keras", ".h5", ".hdf5"):
+        return _keras_extractor(path, layer, names, preprocess, num_threads)
+    if suffix == ".tflite":
+        return _tflite_extractor(path, layer, names, preprocess, num_threads)
+    raise ModelError(f"unsupported model file {path.name}: use .keras, .h5 or .tflite")

@@ -1,0 +1,85 @@
+"""Per-user cache of converted models: built once, verified by checksum, rebuilt if damaged."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from .errors import ModelError
+from .weights import file_sha256
+
+log = logging.getLogger("p5knn")
+
+
+def cache_dir() -> Path:
+    """The cache folder: ``$P5KNN_CACHE_DIR`` or the platform's user cache dir for p5knn."""
+    env = os.environ.get("P5KNN_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("p5knn"))
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a synced temp file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _is_intact(model: Path, meta: Path) -> bool:
+    try:
+        info = json.loads(meta.read_text())
+        return (model.stat().st_size == info["size"] and file_sha256(model) == info["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def cached_model(key: str, build: Callable[[], bytes],
+                 check: Callable[[Path], None] | None = None) -> Path:
+    """Return the path of cached model ``key``; build, store and check it when missing or corrupt.
+
+    ``check(path)`` must raise if a stored model does not load or gives wrong shapes.
+    """
+    folder = cache_dir()
+    model = folder / f"{key}.tflite"
+    meta = folder / f"{key}.json"
+    if model.exists() and _is_intact(model, meta):
+        try:
+            if check:
+                check(model)
+            return model
+        except Exception as exc:  # a damaged cache is rebuilt, never trusted
+            log.warning("p5knn: cached model %s fails its check (%s); rebuilding", model, exc)
+    elif model.exists():
+        log.warning("p5knn: cached model %s is damaged; rebuilding", model)
+    log.info("p5knn: converting %s for fast inference (first use only)", key)
+    data = build()
+    if not data:
+        raise ModelError(f"building {key} produced an empty model")
+    try:
+        atomic_write(model, data)
+        atomic_write(meta, json.dumps({"sha256": file_sha256(model), "size": len(data),
+                                       "key": key}).encode())
+    except OSError as exc:
+        raise ModelError(f"cannot write the model cache in {folder}: {exc}; "
+                         "set P5KNN_CACHE_DIR to a writable folder") from exc
+    if check:
+        check(model)
+    return model
