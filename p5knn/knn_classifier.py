@@ -1,0 +1,557 @@
+"""The KNN classifier: ml5's ``KNNClassifier`` for py5, with the same math and more evidence.
+
+    knn = p5knn.knn_classifier.create()
+    knn.add_example(frame, "wave")
+    result = knn.predict_class(frame)        # or predict_class(frame, callback=got)
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from . import images, storage
+from .errors import (EmptyClassifierError, FeatureSizeError, P5KNNError, UnknownLabelError)
+from .features import FeatureExtractor, feature_extractor
+from .neighbors import METRICS, WEIGHTS, ExampleStore, top_k, vote
+from .results import KNNResult, Label, Neighbor
+from .version import __version__
+from .worker import Callback, ErrorCallback, Worker
+
+_UNSET: Any = object()
+DEFAULTS: dict[str, Any] = {"k": 3, "metric": "cosine", "weights": "uniform", "balanced": False,
+                            "min_similarity": None, "unknown_label": "unknown"}
+
+
+class KTooLargeWarning(UserWarning):
+    """k is at least the number of examples: plain votes then always pick the biggest class."""
+
+
+def _check_k(k: Any) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise ValueError(f"k must be a whole number ≥ 1, got {k!r}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    return int(k)
+
+
+def _check_option(name: str, value: Any) -> Any:
+    if name == "k":
+        return _check_k(value)
+    if name == "metric" and value not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {value!r}")
+    if name == "weights" and value not in WEIGHTS:
+        raise ValueError(f"weights must be one of {WEIGHTS}, got {value!r}")
+    if name == "balanced" and not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"balanced must be True or False, got {value!r}")
+    if name == "min_similarity" and value is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not -1.0 <= float(value) <= 1.0:
+            raise ValueError(f"min_similarity must be None or a number in −1…1, got {value!r}")
+        return float(value)
+    if name == "unknown_label":
+        return clean_label(value)
+    return value
+
+
+def clean_label(label: Any) -> Label:
+    """Validate a label: a non-empty string or an integer (numpy scalars are converted)."""
+    if isinstance(label, (bool, np.bool_)):
+        raise TypeError(f"label must be a string or an integer, got the boolean {label!r}")
+    if isinstance(label, (np.integer,)):
+        return int(label)
+    if isinstance(label, np.str_):
+        label = str(label)
+    if isinstance(label, int):
+        return label
+    if isinstance(label, str):
+        if not label:
+            raise ValueError("label must not be an empty string")
+        return label
+    raise TypeError(f"label must be a string or an integer, got {type(label).__name__} "
+                    f"{label!r}")
+
+
+def _key(label: Label) -> tuple[type, Label]:
+    return (type(label), label)
+
+
+def to_vector(x: Any) -> np.ndarray:
+    """Validate a feature vector (1-D, or 1×D) and return it as float32."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise FeatureSizeError(f"cannot use {type(x).__name__} as a feature vector or "
+                               "image") from exc
+    if arr.ndim == 2 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 1:
+        raise FeatureSizeError(f"feature vector must be 1-D, got shape {arr.shape}")
+    if arr.size == 0:
+        raise FeatureSizeError("feature vector is empty")
+    if not np.isfinite(arr).all():
+        raise ValueError("feature vector contains NaN or infinite values")
+    if np.abs(arr).max() > 3e38:
+        raise ValueError("feature vector values are too large for float32")
+    return arr.astype(np.float32)
+
+
+def _snapshot(x: Any, bands: str) -> Any:
+    """A copy of ``x`` that the caller may change right after the call returns."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if images.is_py5_object(x):
+        return images.to_rgb(x)  # pixels copied now, on the calling (animation) thread
+    if type(x).__module__.split(".")[0] == "PIL":
+        return images.to_rgb(x, bands)
+    return x
+
+
+class KNNClassifier:
+    """K-nearest-neighbour classifier over feature vectors or images (via a feature extractor).
+
+    Math is identical to tfjs-models ``knn-classifier`` (ml5's engine) by default: cosine
+    similarity, the k nearest vote, confidence = votes / k, ties to the label added first.
+    """
+
+    def __init__(self, extractor: FeatureExtractor | str | None = None, *, k: int = _UNSET,
+                 metric: str = _UNSET, weights: str = _UNSET, balanced: bool = _UNSET,
+                 min_similarity: float | None = _UNSET, unknown_label: Label = _UNSET,
+                 thumbnails: bool | int = False, bands: str = "RGB",
+                 crop: str | None = None) -> None:
+        given = {"k": k, "metric": metric, "weights": weights, "balanced": balanced,
+                 "min_similarity": min_similarity, "unknown_label": unknown_label}
+        self._explicit = {name for name, value in given.items() if value is not _UNSET}
+        self._options = {name: _check_option(name, value if value is not _UNSET else
+                                             DEFAULTS[name]) for name, value in given.items()}
+        if isinstance(extractor, str):
+            extractor = feature_extractor(extractor)
+        if extractor is not None and not isinstance(extractor, FeatureExtractor):
+            raise TypeError(f"extractor must be a FeatureExtractor, a model name or None, "
+                            f"got {type(extractor).__name__}")
+        self._extractor = extractor
+        self.thumbnail_size = 64 if thumbnails is True else int(thumbnails or 0)
+        self.bands = bands
+        self.crop = crop
+        self._lock = threading.RLock()
+        self._extractor_lock = threading.Lock()
+        self._worker: Worker | None = None
+        self._reset()
+
+    # ------------------------------------------------------------------ state
+    def _reset(self) -> None:
+        self._store = ExampleStore()
+        self._labels: list[Label] = []
+        self._label_pos: dict[tuple[type, Label], int] = {}
+        self._sizes = np.zeros(0, np.int64)
+        self._thumbs: list[np.ndarray | None] = []
+        self._history: list[int] = []
+        self._next_id = 0
+        self._model: str | None = None
+        self._warned_k = False
+
+    def __len__(self) -> int:
+        return self._store.count
+
+    def __repr__(self) -> str:
+        return (f"KNNClassifier({self.get_num_labels()} labels, {len(self)} examples, "
+                f"k={self.k}, metric={self.metric!r})")
+
+    @property
+    def k(self) -> int:
+        """Default number of neighbours that vote."""
+        return self._options["k"]
+
+    @k.setter
+    def k(self, value: int) -> None:
+        self._options["k"] = _check_k(value)
+
+    @property
+    def metric(self) -> str:
+        """``"cosine"`` (ml5/tfjs) or ``"euclidean"`` (better for positions and sensors)."""
+        return self._options["metric"]
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The prediction options in force (a copy)."""
+        return dict(self._options)
+
+    def set_options(self, **options: Any) -> None:
+        """Change prediction options: k, metric, weights, balanced, min_similarity, unknown_label."""
+        unknown = set(options) - set(DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown option(s) {sorted(unknown)}; options are {sorted(DEFAULTS)}")
+        checked = {name: _check_option(name, value) for name, value in options.items()}
+        with self._lock:
+            self._options.update(checked)
+            self._explicit.update(checked)
+
+    @property
+    def labels(self) -> list[Label]:
+        """Labels in order of first addition (``class_index`` order)."""
+        with self._lock:
+            return list(self._labels)
+
+    @property
+    def feature_size(self) -> int | None:
+        """Length of the stored feature vectors (None while empty)."""
+        return self._store.dim
+
+    @property
+    def model(self) -> str | None:
+        """Name of the extractor that made the stored features (None for plain vectors)."""
+        return self._model
+
+    @property
+    def extractor(self) -> FeatureExtractor:
+        """The feature extractor for images; MobileNet is loaded on first use if none was given."""
+        with self._extractor_lock:
+            if self._extractor is None:
+                self._extractor = feature_extractor("mobilenet")
+            return self._extractor
+
+    # --------------------------------------------------------------- features
+    def _features(self, x: Any, bands: str | None, crop: str | None) -> tuple[np.ndarray, Any]:
+        """(feature vector, thumbnail or None) of an image or a feature vector."""
+        if not images.is_image_like(x):
+            vector = to_vector(x)
+            self._check_dim(len(vector), "feature vector")
+            if self.metric == "cosine" and not np.any(vector):
+                raise ValueError("an all-zero feature vector has no direction, so cosine "
+                                 "similarity is undefined; use metric='euclidean' for data "
+                                 "that can be zero (positions, sensors)")
+            return vector, None
+        extractor = self.extractor
+        with self._lock:
+            dim, model = self._store.dim, self._model
+        if dim is not None and dim != extractor.feature_size:
+            raise FeatureSizeError(
+                f"this classifier holds examples of {dim} numbers, but {extractor.name} turns "
+                f"images into {extractor.feature_size}; pass feature vectors of length {dim}, "
+                f"or start a new classifier for images")
+        if model is not None and model != extractor.name:
+            raise FeatureSizeError(f"the examples were made by model {model!r}, but images now "
+                                   f"go through {extractor.name!r}; their features don't mix")
+        bands = bands or self.bands
+        crop = crop if crop is not None else self.crop
+        vector = extractor.infer(x, bands, crop)
+        thumb = images.thumbnail(x, self.thumbnail_size, bands) if self.thumbnail_size else None
+        return vector, thumb
+
+    def _check_dim(self, n: int, what: str) -> None:
+        dim = self._store.dim
+        if dim is not None and n != dim:
+            raise FeatureSizeError(f"{what} has {n} numbers, but this classifier's examples "
+                                   f"have {dim}")
+
+    # ------------------------------------------------------------------- adding
+    def add_example(self, x: Any, label: Label, *, bands: str | None = None,
+                    crop: str | None = None) -> int:
+        """Add one example: an image or a feature vector, with a string or integer label.
+
+        Returns the example's index. Images go through the feature extractor (MobileNet by
+        default); ``bands`` gives an array's channel order (``"BGR"`` for OpenCV frames).
+        """
+        label = clean_label(label)
+        vector, thumb = self._features(x, bands, crop)
+        from_image = images.is_image_like(x)
+        with self._lock:
+            self._check_dim(len(vector), "feature vector")
+            if self.metric == "cosine" and not np.any(vector):
+                raise ValueError("the image's features are all zero; cosine similarity is "
+                                 "undefined for it")
+            if from_image and self._model is None and self._store.count == 0:
+                self._model = self.extractor.name
+            pos = self._label_pos.get(_key(label))
+            if pos is None:
+                pos = len(self._labels)
+                self._labels.append(label)
+                self._label_pos[_key(label)] = pos
+                self._sizes = np.append(self._sizes, 0)
+            index = self._store.append(vector, pos, self._next_id)
+            self._sizes[pos] += 1
+            self._thumbs.append(thumb)
+            self._history.append(self._next_id)
+            self._next_id += 1
+            return index
+
+    def add_examples(self, xs: Iterable[Any], labels: Sequence[Label] | Label, *,
+                     bands: str | None = None, crop: str | None = None) -> list[int]:
+        """Add many examples; ``labels`` is one label for all or one per example."""
+        items = list(xs)
+        if isinstance(labels, (str, int, np.integer)):
+            labels = [labels] * len(items)
+        labels = list(labels)
+        if len(labels) != len(items):
+            raise ValueError(f"{len(items)} examples but {len(labels)} labels")
+        return [self.add_example(x, lab, bands=bands, crop=crop) for x, lab in zip(items, labels)]
+
+    # --------------------------------------------------------------- predicting
+    def predict_class(self, x: Any, k: int | None = None, *, callback: Callback | None = None,
+                      on_error: ErrorCallback | None = None, bands: str | None = None,
+                      crop: str | None = None, **options: Any) -> KNNResult | Future:
+        """Predict the label of an image or feature vector.
+
+        Without ``callback`` this returns a :class:`KNNResult`. With ``callback`` it returns a
+        ``Future`` at once, and the work (feature extraction and search) runs on a background
+        thread that then calls ``callback(result)``; errors go to ``on_error`` (or are printed).
+        ``options`` override ``weights``, ``balanced``, ``min_similarity`` for this call.
+        """
+        k = _check_k(k) if k is not None else self.k
+        unknown = set(options) - {"weights", "balanced", "min_similarity"}
+        if unknown:
+            raise TypeError(f"unknown option(s) {sorted(unknown)}")
+        opts = {**self._options, **{n: _check_option(n, v) for n, v in options.items()}}
+        if callback is None and on_error is None:
+            return self._predict(x, k, opts, bands, crop)
+        is_image = images.is_image_like(x)
+        job_input = _snapshot(x, bands or self.bands)
+        worker = self.extractor.worker if is_image else self._own_worker()
+        return worker.submit(self._predict, job_input, k, opts, bands, crop,
+                             callback=callback, on_error=on_error)
+
+    classify = predict_class  #: ml5's name for ``predict_class``
+
+    def _own_worker(self) -> Worker:
+        with self._extractor_lock:
+            if self._worker is None:
+                self._worker = Worker("p5knn-knn")
+            return self._worker
+
+    def _predict(self, x: Any, k: int, opts: dict[str, Any], bands: str | None,
+                 crop: str | None) -> KNNResult:
+        with self._lock:
+            if self._store.count == 0:
+                raise EmptyClassifierError("cannot predict: the classifier has no examples yet; "
+                                           "add some with add_example() first")
+        vector, _ = self._features(x, bands, crop) if images.is_image_like(x) else \
+            (to_vector(x), None)
+        with self._lock:
+            return self._search(vector, k, opts)
+
+    def _search(self, vector: np.ndarray, k: int, opts: dict[str, Any]) -> KNNResult:
+        store = self._store
+        if store.count == 0:
+            raise EmptyClassifierError("cannot predict: the classifier has no examples yet")
+        self._check_dim(len(vector), "feature vector")
+        metric = opts["metric"]
+        if metric == "cosine" and not np.any(vector):
+            raise ValueError("cannot predict an all-zero vector with cosine similarity")
+        similarity, distance = store.scores(vector, metric)
+        k_val = min(k, store.count)
+        if k_val >= store.count and len(self._labels) > 1 and opts["weights"] == "uniform" \
+                and not opts["balanced"] and not self._warned_k:
+            self._warned_k = True
+            warnings.warn(f"k={k} ≥ the {store.count} examples: every prediction will be the "
+                          "biggest class whatever the input. Add examples, lower k, or use "
+                          "balanced=True / weights='distance'.", KTooLargeWarning, stacklevel=4)
+        class_ids = store.class_ids
+        nearest = top_k(similarity, class_ids, k_val)
+        conf = vote(class_ids[nearest], distance[nearest], len(self._labels), opts["weights"],
+                    self._sizes.astype(np.float64) if opts["balanced"] else None)
+        winner = int(np.argmax(conf))
+        best = int(nearest[0])
+        threshold = opts["min_similarity"]
+        unknown = threshold is not None and float(similarity[best]) < threshold
+        neighbors = tuple(Neighbor(int(i), self._labels[class_ids[i]], float(similarity[i]),
+                                   float(distance[i])) for i in nearest)
+        return KNNResult(
+            label=opts["unknown_label"] if unknown else self._labels[winner],
+            class_index=-1 if unknown else winner,
+            confidences={lab: float(c) for lab, c in zip(self._labels, conf)},
+            neighbors=neighbors, distance=float(distance[best]),
+            similarity=float(similarity[best]), unknown=unknown, k=k_val)
+
+    # ----------------------------------------------------------------- removing
+    def _position(self, label: Any) -> int:
+        try:
+            label = clean_label(label)
+        except (TypeError, ValueError) as exc:
+            raise UnknownLabelError(str(exc)) from None
+        pos = self._label_pos.get(_key(label))
+        if pos is None:
+            raise UnknownLabelError(f"no label {label!r} in this classifier; its labels are "
+                                    f"{self._labels}")
+        return pos
+
+    def _keep(self, mask: np.ndarray) -> None:
+        """Drop the examples where ``mask`` is False; drop labels left without examples."""
+        store = self._store
+        removed_ids = set(store.example_ids[~mask].tolist())
+        old_ids = store.class_ids[mask]
+        counts = np.bincount(old_ids, minlength=len(self._labels))
+        survivors = [i for i in range(len(self._labels)) if counts[i] > 0]
+        mapping = np.full(max(len(self._labels), 1), -1, np.int32)
+        mapping[survivors] = np.arange(len(survivors), dtype=np.int32)
+        store.keep(mask)
+        store.remap_classes(mapping)
+        self._labels = [self._labels[i] for i in survivors]
+        self._label_pos = {_key(lab): i for i, lab in enumerate(self._labels)}
+        self._sizes = counts[survivors].astype(np.int64)
+        self._thumbs = [t for t, keep in zip(self._thumbs, mask) if keep]
+        self._history = [i for i in self._history if i not in removed_ids]
+        if store.count == 0:
+            model = self._model
+            self._reset()
+            self._model = model
+
+    def clear_label(self, label: Label) -> None:
+        """Remove every example of ``label`` (raises :class:`UnknownLabelError` if absent)."""
+        with self._lock:
+            pos = self._position(label)
+            self._keep(self._store.class_ids != pos)
+
+    def clear_all_labels(self) -> None:
+        """Remove every example and label."""
+        with self._lock:
+            model = self._model
+            self._reset()
+            self._model = model
+
+    def remove_example(self, index: int) -> Label:
+        """Remove the example at ``index`` (as in ``result.neighbors``); return its label.
+        Later examples move down by one, like a list."""
+        with self._lock:
+            n = self._store.count
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+                raise TypeError(f"index must be an integer, got {type(index).__name__}")
+            if not -n <= index < n:
+                raise IndexError(f"example index {index} out of range: the classifier has "
+                                 f"{n} examples")
+            index = int(index) % n
+            label = self._labels[self._store.class_ids[index]]
+            mask = np.ones(n, bool)
+            mask[index] = False
+            self._keep(mask)
+            return label
+
+    def undo_last(self) -> Label | None:
+        """Remove the most recently added example still present; return its label
+        (None when there is nothing to undo)."""
+        with self._lock:
+            if not self._history:
+                return None
+            last = self._history[-1]
+            index = int(np.flatnonzero(self._store.example_ids == last)[0])
+            return self.remove_example(index)
+
+    # ------------------------------------------------------------------ reading
+    def get_count(self) -> dict[int, int]:
+        """Examples per class index (ml5's ``getCount``)."""
+        with self._lock:
+            return {i: int(c) for i, c in enumerate(self._sizes)}
+
+    def get_count_by_label(self) -> dict[Label, int]:
+        """Examples per label (ml5's ``getCountByLabel``)."""
+        with self._lock:
+            return {lab: int(c) for lab, c in zip(self._labels, self._sizes)}
+
+    def get_num_labels(self) -> int:
+        """Number of labels that have examples."""
+        with self._lock:
+            return len(self._labels)
+
+    def get_example(self, index: int) -> tuple[np.ndarray, Label]:
+        """``(features, label)`` of one stored example (a copy)."""
+        with self._lock:
+            if not -len(self) <= index < len(self):
+                raise IndexError(f"example index {index} out of range ({len(self)} examples)")
+            index %= len(self)
+            return self._store.row(index), self._labels[self._store.class_ids[index]]
+
+    def get_thumbnail(self, index: int) -> np.ndarray | None:
+        """The stored RGB thumbnail of an example added from an image (None otherwise)."""
+        with self._lock:
+            if not -len(self) <= index < len(self):
+                raise IndexError(f"example index {index} out of range ({len(self)} examples)")
+            return self._thumbs[index]
+
+    # -------------------------------------------------------------- persistence
+    def _saved_data(self, thumbnails: bool) -> storage.SavedData:
+        thumbs = None
+        if thumbnails and any(t is not None for t in self._thumbs):
+            size = next(t for t in self._thumbs if t is not None).shape[0]
+            thumbs = np.stack([t if t is not None and t.shape[0] == size
+                               else np.zeros((size, size, 3), np.uint8) for t in self._thumbs])
+        return storage.SavedData(self._store.matrix(), self._store.class_ids.copy(),
+                                 list(self._labels), self._model, dict(self._options), thumbs)
+
+    def save(self, path: str | Path = "my_knn.p5knn", format: str | None = None,
+             thumbnails: bool = True) -> Path:
+        """Save every example and label to one file, atomically; return its path.
+
+        ``format="p5knn"`` (default; any suffix but ``.json``) keeps everything, including
+        thumbnails. ``format="ml5"`` (default for ``.json``) writes what ml5's
+        ``KNNClassifier.load()`` reads.
+        """
+        path = Path(path)
+        fmt = format or ("ml5" if path.suffix.lower() == ".json" else "p5knn")
+        if fmt not in ("p5knn", "ml5"):
+            raise ValueError(f"format must be 'p5knn' or 'ml5', got {format!r}")
+        with self._lock:
+            if self._store.count == 0:
+                raise EmptyClassifierError("nothing to save: the classifier has no examples")
+            data = self._saved_data(thumbnails and fmt == "p5knn")
+        if fmt == "ml5":
+            rows = data.features
+            norms = np.linalg.norm(rows, axis=1, keepdims=True)
+            normalized = rows / np.where(norms == 0, 1, norms) if self.metric == "cosine" else rows
+            storage.save_ml5(path, data, normalized.astype(np.float32), __version__)
+        else:
+            storage.save_native(path, data, __version__)
+        return path
+
+    def load(self, path: str | Path) -> "KNNClassifier":
+        """Replace this classifier's examples with those in ``path`` (a p5knn file or an ml5
+        JSON). The file is fully checked first: on any error nothing changes."""
+        data = storage.load_any(path)
+        with self._lock:
+            self._reset()
+            self._model = data.model
+            for name, value in data.options.items():
+                if name in DEFAULTS and name not in self._explicit:
+                    self._options[name] = _check_option(name, value)
+            self._labels = list(data.labels)
+            self._label_pos = {_key(lab): i for i, lab in enumerate(self._labels)}
+            self._sizes = np.bincount(data.class_ids, minlength=len(self._labels)).astype(np.int64)
+            n = len(data.features)
+            self._store.extend(data.features, data.class_ids, np.arange(n))
+            self._thumbs = [None] * n if data.thumbnails is None else list(data.thumbnails)
+            self._next_id = n
+            self._history = list(range(self._next_id))
+            if not len(data.features):
+                self._labels, self._label_pos = [], {}
+                self._sizes = np.zeros(0, np.int64)
+        return self
+
+    def close(self) -> None:
+        """Stop this classifier's own background thread (the extractor's is left running)."""
+        with self._extractor_lock:
+            if self._worker is not None:
+                self._worker.close()
+                self._worker = None
+
+
+def create(extractor: FeatureExtractor | str | None = None, **options: Any) -> KNNClassifier:
+    """Create a KNN classifier (ml5: ``ml5.KNNClassifier()``; tfjs: ``knnClassifier.create()``).
+
+    ``extractor``: a :class:`FeatureExtractor`, a model name/path, or None (MobileNet is loaded
+    the first time an image is given). Options: ``k=3``, ``metric="cosine"``,
+    ``weights="uniform"`` or ``"distance"``, ``balanced=False``, ``min_similarity=None`` (below
+    it the answer is ``unknown_label``), ``thumbnails=False``, ``bands="RGB"``, ``crop=None``.
+    """
+    return KNNClassifier(extractor, **options)
+
+
+def load(path: str | Path, extractor: FeatureExtractor | str | None = None,
+         **options: Any) -> KNNClassifier:
+    """Create a classifier and load ``path`` into it."""
+    return create(extractor, **options).load(path)
+
+
+__all__ = ["KNNClassifier", "KTooLargeWarning", "create", "load", "P5KNNError"]

@@ -1,0 +1,252 @@
+"""Saving and loading classifier examples.
+
+Native format (``.p5knn``, any other suffix too): one uncompressed ``.npz`` zip holding
+``features`` (float32 N×D), ``class_ids`` (int32 N), optional ``thumbnails`` (uint8 N×S×S×3)
+and ``meta`` (UTF-8 JSON: labels, model, feature size, options, a SHA-256 of the arrays).
+It is read with ``allow_pickle=False`` and written atomically.
+
+ml5 format (``.json``): what ml5's ``KNNClassifier.save()`` writes and ``load()`` reads,
+``{"dataset": {"0": {"label", "shape", ...}, ...}, "tensors": [{"0": x, ...}, ...]}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .atomic import atomic_file
+from .errors import CorruptFileError
+
+FORMAT_NAME = "p5knn"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class SavedData:
+    """Everything a classifier file holds."""
+
+    features: np.ndarray                 # (N, D) float32
+    class_ids: np.ndarray                # (N,) int32, index into labels
+    labels: list                         # class labels in class-index order
+    model: str | None = None             # extractor that made the features (None: plain vectors)
+    options: dict[str, Any] = field(default_factory=dict)
+    thumbnails: np.ndarray | None = None  # (N, S, S, 3) uint8
+
+
+def _checksum(data: SavedData) -> str:
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(data.features, np.float32).tobytes())
+    digest.update(np.ascontiguousarray(data.class_ids, np.int32).tobytes())
+    digest.update(json.dumps(data.labels).encode())
+    if data.thumbnails is not None:
+        digest.update(np.ascontiguousarray(data.thumbnails).tobytes())
+    return digest.hexdigest()
+
+
+def _check_label(label: Any, where: str) -> None:
+    if isinstance(label, bool) or not isinstance(label, (str, int)):
+        raise CorruptFileError(f"{where}: label {label!r} is not a string or integer")
+
+
+def validate(data: SavedData, where: str) -> SavedData:
+    """Check shapes, ranges and values; raise :class:`CorruptFileError` naming the problem."""
+    f = data.features
+    if f.ndim != 2 or f.dtype != np.float32:
+        raise CorruptFileError(f"{where}: features must be a float32 N×D matrix, got "
+                               f"{f.dtype} {f.shape}")
+    if f.shape[0] and f.shape[1] == 0:
+        raise CorruptFileError(f"{where}: feature vectors are empty")
+    if not np.isfinite(f).all():
+        raise CorruptFileError(f"{where}: features contain NaN or infinite values")
+    ids = data.class_ids
+    if ids.shape != (f.shape[0],):
+        raise CorruptFileError(f"{where}: {len(ids)} class ids for {f.shape[0]} examples")
+    if len(ids) and (ids.min() < 0 or ids.max() >= len(data.labels)):
+        raise CorruptFileError(f"{where}: class ids point outside the {len(data.labels)} labels")
+    for label in data.labels:
+        _check_label(label, where)
+    if len(set(map(repr, data.labels))) != len(data.labels):
+        raise CorruptFileError(f"{where}: duplicate labels")
+    t = data.thumbnails
+    if t is not None and (t.dtype != np.uint8 or t.ndim != 4 or t.shape[0] != f.shape[0]
+                          or t.shape[3] != 3):
+        raise CorruptFileError(f"{where}: thumbnails have shape {t.shape}, expected N×S×S×3")
+    return data
+
+
+# ------------------------------------------------------------------------------ native
+
+def save_native(path: str | Path, data: SavedData, version: str) -> None:
+    """Write ``data`` to ``path`` atomically in the native format."""
+    meta = {
+        "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "p5knn_version": version,
+        "count": int(data.features.shape[0]), "feature_size": int(data.features.shape[1]),
+        "labels": data.labels, "model": data.model, "options": data.options,
+        "sha256": _checksum(data),
+    }
+    arrays = {
+        "features": np.ascontiguousarray(data.features, np.float32),
+        "class_ids": np.ascontiguousarray(data.class_ids, np.int32),
+        "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8),
+    }
+    if data.thumbnails is not None:
+        arrays["thumbnails"] = np.ascontiguousarray(data.thumbnails, np.uint8)
+    with atomic_file(path) as handle:
+        np.savez(handle, **arrays)
+
+
+def load_native(path: Path) -> SavedData:
+    """Read and verify a native file."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = {"features", "class_ids", "meta"} - set(npz.files)
+            if missing:
+                raise CorruptFileError(f"{path}: not a p5knn file (missing {sorted(missing)})")
+            meta = json.loads(npz["meta"].tobytes().decode("utf-8"))
+            features = npz["features"]
+            class_ids = npz["class_ids"]
+            thumbnails = npz["thumbnails"] if "thumbnails" in npz.files else None
+    except CorruptFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError, OSError,
+            UnicodeDecodeError) as exc:
+        raise CorruptFileError(f"{path}: damaged or truncated p5knn file ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        raise CorruptFileError(f"{path}: not a p5knn file")
+    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
+        raise CorruptFileError(f"{path}: written by a newer p5knn (format "
+                               f"{meta.get('format_version')}); upgrade p5knn to read it")
+    if class_ids.dtype != np.int32:
+        raise CorruptFileError(f"{path}: class ids have dtype {class_ids.dtype}")
+    data = SavedData(features, class_ids, list(meta.get("labels", [])), meta.get("model"),
+                     dict(meta.get("options") or {}), thumbnails)
+    validate(data, str(path))
+    if _checksum(data) != meta.get("sha256"):
+        raise CorruptFileError(f"{path}: checksum mismatch — the file was modified or damaged")
+    return data
+
+
+# --------------------------------------------------------------------------------- ml5
+
+def save_ml5(path: str | Path, data: SavedData, normalized: np.ndarray, version: str) -> None:
+    """Write the JSON that ml5's ``KNNClassifier.load()`` reads (rows L2-normalised, as tfjs
+    keeps them). Class keys are contiguous 0…C−1, so ml5's positional loader maps them right."""
+    dim = int(normalized.shape[1]) if normalized.ndim == 2 else 0
+    dataset, tensors = {}, []
+    position = 0
+    for class_id, label in enumerate(data.labels):
+        rows = normalized[data.class_ids == class_id]
+        if not len(rows):
+            continue
+        dataset[str(position)] = {
+            "kept": False, "isDisposedInternal": False, "shape": [int(len(rows)), dim],
+            "dtype": "float32", "size": int(rows.size), "strides": [dim], "dataId": {},
+            "id": position, "rankType": "2", "label": label, "classIndex": position,
+        }
+        flat = rows.reshape(-1).astype(np.float32)
+        tensors.append("{" + ",".join(f'"{i}":{v}' for i, v in enumerate(map(str, flat))) + "}")
+        position += 1
+    header = json.dumps({"dataset": dataset})[:-1]
+    extra = json.dumps({"format": FORMAT_NAME, "p5knn_version": version, "model": data.model,
+                        "feature_size": dim})
+    text = f'{header},"tensors":[{",".join(tensors)}],"p5knn":{extra}}}'
+    with atomic_file(path) as handle:
+        handle.write(text.encode("utf-8"))
+
+
+def _tensor_values(tensor: Any, where: str) -> np.ndarray:
+    if isinstance(tensor, dict):
+        try:
+            items = sorted(tensor.items(), key=lambda kv: int(kv[0]))
+        except ValueError as exc:
+            raise CorruptFileError(f"{where}: tensor keys are not indices") from exc
+        values = [v for _, v in items]
+    elif isinstance(tensor, list):
+        values = tensor
+    else:
+        raise CorruptFileError(f"{where}: tensor is neither an object nor a list")
+    try:
+        return np.asarray(values, dtype=np.float32).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise CorruptFileError(f"{where}: tensor holds non-numbers") from exc
+
+
+def load_ml5(path: Path, text: str) -> SavedData:
+    """Read an ml5 ``KNNClassifier.save()`` JSON file, including ones whose class ids are not
+    contiguous (after ``clearLabel``), which ml5's own loader mis-maps."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CorruptFileError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("dataset"), dict):
+        raise CorruptFileError(f"{path}: not an ml5 KNN file (no 'dataset' object)")
+    dataset = doc["dataset"]
+    tensors = doc.get("tensors")
+
+    def order(key: str) -> tuple:
+        return (0, int(key), "") if key.lstrip("-").isdigit() else (1, 0, key)
+
+    keys = sorted(dataset, key=order)
+    labels, blocks, ids = [], [], []
+    for position, key in enumerate(keys):
+        entry = dataset[key]
+        if entry is None:
+            continue
+        where = f"{path} class {key}"
+        if not isinstance(entry, dict):
+            raise CorruptFileError(f"{where}: entry is not an object")
+        raw = tensors[position] if isinstance(tensors, list) and position < len(tensors) \
+            else entry.get("data")
+        if raw is None:
+            continue
+        values = _tensor_values(raw, where)
+        shape = entry.get("shape")
+        if not (isinstance(shape, list) and len(shape) == 2 and all(isinstance(s, int)
+                                                                      for s in shape)):
+            raise CorruptFileError(f"{where}: shape {shape!r} is not [examples, features]")
+        if shape[0] * shape[1] != values.size:
+            raise CorruptFileError(f"{where}: shape {shape} needs {shape[0] * shape[1]} "
+                                   f"numbers, the tensor has {values.size}")
+        label = entry.get("label")
+        if label is None:
+            label = int(key) if key.lstrip("-").isdigit() else key
+        _check_label(label, where)
+        if any(type(label) is type(l) and label == l for l in labels):
+            raise CorruptFileError(f"{where}: label {label!r} appears twice")
+        labels.append(label)
+        blocks.append(values.reshape(shape))
+        ids.append(np.full(shape[0], len(labels) - 1, np.int32))
+    dims = {b.shape[1] for b in blocks}
+    if len(dims) > 1:
+        raise CorruptFileError(f"{path}: classes have different feature lengths {sorted(dims)}")
+    features = np.concatenate(blocks) if blocks else np.empty((0, 0), np.float32)
+    class_ids = np.concatenate(ids) if ids else np.empty(0, np.int32)
+    extra = doc.get("p5knn") if isinstance(doc.get("p5knn"), dict) else {}
+    data = SavedData(features.astype(np.float32), class_ids, labels, extra.get("model"))
+    return validate(data, str(path))
+
+
+def load_any(path: str | Path) -> SavedData:
+    """Load a native or ml5 file, telling them apart by content."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"classifier file not found: {path}")
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+    if head.startswith(b"PK"):
+        return load_native(path)
+    if head.lstrip()[:1] == b"{":
+        try:
+            text = path.read_text("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CorruptFileError(f"{path}: not UTF-8 JSON") from exc
+        return load_ml5(path, text)
+    raise CorruptFileError(f"{path}: neither a p5knn file nor an ml5 KNN JSON file"
+                           + (" (file is empty)" if not head else ""))
