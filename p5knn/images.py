@@ -160,7 +160,7 @@ def prepare(image: Any, size: tuple[int, int], bands: str = "RGB", crop: str | N
     """Any supported image → float32 H×W×3 network input. Resizing happens on ``uint8`` before
     the channel swap and scaling, which touch only the small image."""
     if isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] in (3, 4) \
-            and image.dtype == np.uint8:
+            and image.dtype == np.uint8 and image.shape[0] > 0 and image.shape[1] > 0:
         bands = _check_bands(bands)
         small = resize_rgb(image, size, crop)
         rgb = array_to_rgb(small, bands)
