@@ -8,6 +8,7 @@ as a loop over one reusable batch-1 interpreter.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any, Sequence
@@ -91,7 +92,16 @@ class TFLiteRunner:
         return chosen
 
     def model_outputs(self) -> list[int]:
-        """Tensor indices of the model's own outputs."""
+        """Tensor indices of the model's own outputs, in the order the model was built with
+        (the signature's ``output_0, output_1, ...`` when it has one)."""
+        try:
+            signatures = self._interpreter._get_full_signature_list()
+        except Exception:  # pragma: no cover - older runtimes
+            signatures = {}
+        if len(signatures) == 1:
+            outputs = next(iter(signatures.values())).get("outputs", {})
+            if outputs and all(re.fullmatch(r"output_\d+", n) for n in outputs):
+                return [outputs[n] for n in sorted(outputs, key=lambda n: int(n[7:]))]
         return [d["index"] for d in self._interpreter.get_output_details()]
 
     def output_shapes(self) -> list[tuple[int, ...]]:
