@@ -25,8 +25,10 @@ PREPROCESS_MODES = ("mobilenet", "unit", "raw")
 
 def is_py5_object(obj: Any) -> bool:
     """True for py5 images, graphics and sketches (checked without importing py5)."""
-    module = getattr(type(obj), "__module__", "") or ""
-    return module.split(".")[0] == "py5" or getattr(obj, "__name__", None) == "py5"
+    if getattr(obj, "__name__", None) == "py5":  # the py5 module: module-mode canvas
+        return True
+    return any((getattr(cls, "__module__", "") or "").split(".")[0] == "py5"
+               for cls in type(obj).__mro__)
 
 
 def is_image_like(obj: Any) -> bool:
