@@ -7,7 +7,8 @@ import re
 import threading
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple, Sequence
+from concurrent.futures import Future
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -115,9 +116,23 @@ class FeatureExtractor:
                 raise ImageError(f"image {row} of the batch: {exc}") from exc
         return out
 
-    def classify(self, image: Any, top_k: int = 5, bands: str = "RGB",
-                 crop: str | None = None) -> list[Prediction]:
-        """The model's own top-``top_k`` classes for ``image`` as ``(class_name, probability)``."""
+    def classify(self, image: Any, top_k: int = 5, bands: str = "RGB", crop: str | None = None,
+                 *, callback: Callable[[list[Prediction]], Any] | None = None,
+                 on_error: Callable[[BaseException], Any] | None = None, sketch: Any = None,
+                 callbacks: str = "auto") -> list[Prediction] | Future:
+        """The model's own top-``top_k`` classes for ``image`` as ``(class_name, probability)``.
+
+        With ``callback`` it returns a ``Future`` at once; the work runs on this extractor's
+        background thread (latest request wins) and ``callback(predictions)`` runs on the
+        sketch's animation thread when a py5 sketch is running.
+        """
+        if callback is not None or on_error is not None:
+            from .dispatch import check_mode, deliverer
+            snap, snap_bands = images.snapshot(image, bands)
+            return self.worker.submit_latest(
+                (id(self), "classify"), self.classify, snap, top_k, snap_bands, crop,
+                callback=callback, on_error=on_error,
+                deliver=deliverer(sketch, check_mode(callbacks)))
         if self._head_output is None or self._class_names is None:
             raise P5KNNError(f"model {self.name} has no classification head with class names; "
                              "pass labels=... to feature_extractor() for a custom model")

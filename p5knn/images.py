@@ -33,7 +33,8 @@ def is_py5_object(obj: Any) -> bool:
 
 def is_image_like(obj: Any) -> bool:
     """True when ``obj`` is an image (as opposed to a feature vector)."""
-    if isinstance(obj, (str, os.PathLike)) or is_py5_object(obj):
+    if isinstance(obj, (str, os.PathLike)) or is_py5_object(obj) \
+            or hasattr(obj, "__p5knn_frame__"):
         return True
     if type(obj).__module__.split(".")[0] == "PIL":
         return True
@@ -111,6 +112,9 @@ def to_rgb(image: Any, bands: str = "RGB") -> np.ndarray:
     """Any supported image → H×W×3 RGB ``uint8`` (a copy the caller may keep)."""
     if isinstance(image, (str, os.PathLike)):
         return read_image_file(image)
+    if hasattr(image, "__p5knn_frame__"):  # a p5knn.Camera or another live source
+        frame, frame_bands, _ = image.__p5knn_frame__()
+        return array_to_rgb(frame, frame_bands)
     if is_py5_object(image):
         from .py5_glue import py5_to_rgb
 
@@ -174,3 +178,19 @@ def prepare(image: Any, size: tuple[int, int], bands: str = "RGB", crop: str | N
 def thumbnail(image: Any, size: int = 64, bands: str = "RGB") -> np.ndarray:
     """A small RGB ``uint8`` square thumbnail (centre crop) of any supported image."""
     return resize_rgb(to_rgb(image, bands), (size, size), "center")
+
+
+def snapshot(x: Any, bands: str) -> tuple[Any, str]:
+    """``(copy of x, its bands)`` that stays valid when the caller changes ``x`` right after
+    the call returns: arrays are copied, cameras give a copy of their newest frame, and py5
+    images and canvases are read now, on the calling (animation) thread."""
+    if hasattr(x, "__p5knn_frame__"):
+        frame, frame_bands, _ = x.__p5knn_frame__()
+        return frame, frame_bands
+    if isinstance(x, np.ndarray):
+        return x.copy(), bands
+    if is_py5_object(x) or type(x).__module__.split(".")[0] == "PIL":
+        return to_rgb(x, bands), "RGB"
+    if isinstance(x, (list, tuple)):
+        return list(x), bands
+    return x, bands

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import warnings
 from concurrent.futures import Future
@@ -21,7 +22,9 @@ from .features import FeatureExtractor, feature_extractor
 from .neighbors import METRICS, WEIGHTS, ExampleStore, top_k, vote
 from .results import KNNResult, Label, Neighbor
 from .version import __version__
-from .worker import Callback, ErrorCallback, Worker
+from .continuous import ContinuousLoop
+from .dispatch import check_mode, sketch_link
+from .worker import Callback, Deliver, ErrorCallback, Worker, deliver_inline
 
 _UNSET: Any = object()
 DEFAULTS: dict[str, Any] = {"k": 3, "metric": "cosine", "weights": "uniform", "balanced": False,
@@ -101,17 +104,6 @@ def to_vector(x: Any) -> np.ndarray:
     return arr.astype(np.float32)
 
 
-def _snapshot(x: Any, bands: str) -> Any:
-    """A copy of ``x`` that the caller may change right after the call returns."""
-    if isinstance(x, np.ndarray):
-        return x.copy()
-    if images.is_py5_object(x):
-        return images.to_rgb(x)  # pixels copied now, on the calling (animation) thread
-    if type(x).__module__.split(".")[0] == "PIL":
-        return images.to_rgb(x, bands)
-    return x
-
-
 class KNNClassifier:
     """K-nearest-neighbour classifier over feature vectors or images (via a feature extractor).
 
@@ -123,7 +115,7 @@ class KNNClassifier:
                  metric: str = _UNSET, weights: str = _UNSET, balanced: bool = _UNSET,
                  min_similarity: float | None = _UNSET, unknown_label: Label = _UNSET,
                  thumbnails: bool | int = False, bands: str = "RGB",
-                 crop: str | None = None) -> None:
+                 crop: str | None = None, sketch: Any = None, callbacks: str = "auto") -> None:
         given = {"k": k, "metric": metric, "weights": weights, "balanced": balanced,
                  "min_similarity": min_similarity, "unknown_label": unknown_label}
         self._explicit = {name for name, value in given.items() if value is not _UNSET}
@@ -141,6 +133,10 @@ class KNNClassifier:
         self._lock = threading.RLock()
         self._extractor_lock = threading.Lock()
         self._worker: Worker | None = None
+        self.sketch = sketch
+        self.callbacks = check_mode(callbacks)
+        self._continuous: ContinuousLoop | None = None
+        self._linked: set[int] = set()
         self._reset()
 
     # ------------------------------------------------------------------ state
@@ -251,13 +247,33 @@ class KNNClassifier:
 
     # ------------------------------------------------------------------- adding
     def add_example(self, x: Any, label: Label, *, bands: str | None = None,
-                    crop: str | None = None) -> int:
+                    crop: str | None = None, callback: Callback | None = None,
+                    on_error: ErrorCallback | None = None,
+                    wait: bool | None = None) -> int | Future:
         """Add one example: an image or a feature vector, with a string or integer label.
 
         Returns the example's index. Images go through the feature extractor (MobileNet by
         default); ``bands`` gives an array's channel order (``"BGR"`` for OpenCV frames).
+
+        Called from a running sketch's ``draw()`` with an image (or with ``callback=``, or
+        ``wait=False``), it returns a ``Future`` at once and the work runs on the background
+        thread; every such call becomes exactly one example, in call order.
+        ``callback(index)`` is called when it is stored.
         """
         label = clean_label(label)
+        is_image = images.is_image_like(x)
+        if wait is None:
+            background = callback is not None or (is_image and self._on_animation_thread())
+        else:
+            background = not wait
+        if not background:
+            return self._add_now(x, label, bands, crop)
+        snap, snap_bands = images.snapshot(x, bands or self.bands)
+        worker = self.extractor.worker if is_image else self._own_worker()
+        return worker.submit(self._add_now, snap, label, snap_bands, crop, callback=callback,
+                             on_error=on_error, deliver=self._deliver())
+
+    def _add_now(self, x: Any, label: Label, bands: str | None, crop: str | None) -> int:
         vector, thumb = self._features(x, bands, crop)
         from_image = images.is_image_like(x)
         with self._lock:
@@ -280,6 +296,30 @@ class KNNClassifier:
             self._next_id += 1
             return index
 
+    # ------------------------------------------------------------ sketch glue
+    def _link(self) -> Any | None:
+        link = sketch_link(self.sketch, self.callbacks)
+        if link is not None and id(link) not in self._linked:
+            self._linked.add(id(link))
+            link.on_exit(self._sketch_ended)
+        return link
+
+    def _deliver(self) -> Deliver:
+        link = self._link()
+        return link.deliver if link is not None else deliver_inline
+
+    def _on_animation_thread(self) -> bool:
+        if self.sketch is None and "py5" not in sys.modules:
+            return False
+        link = self._link()
+        return link is not None and link.on_animation_thread()
+
+    def _sketch_ended(self) -> None:
+        self.classify_stop(wait=False)
+        self.close()
+        if self._extractor is not None:
+            self._extractor.close()
+
     def add_examples(self, xs: Iterable[Any], labels: Sequence[Label] | Label, *,
                      bands: str | None = None, crop: str | None = None) -> list[int]:
         """Add many examples; ``labels`` is one label for all or one per example."""
@@ -300,6 +340,9 @@ class KNNClassifier:
         Without ``callback`` this returns a :class:`KNNResult`. With ``callback`` it returns a
         ``Future`` at once, and the work (feature extraction and search) runs on a background
         thread that then calls ``callback(result)``; errors go to ``on_error`` (or are printed).
+        Latest frame wins: a request not yet started when a newer one comes is dropped (its
+        future is cancelled), so calling this every frame never builds a backlog. In a running
+        py5 sketch the callback runs on the animation thread before the next ``draw()``.
         ``options`` override ``weights``, ``balanced``, ``min_similarity`` for this call.
         """
         k = _check_k(k) if k is not None else self.k
@@ -310,10 +353,11 @@ class KNNClassifier:
         if callback is None and on_error is None:
             return self._predict(x, k, opts, bands, crop)
         is_image = images.is_image_like(x)
-        job_input = _snapshot(x, bands or self.bands)
+        snap, snap_bands = images.snapshot(x, bands or self.bands)
         worker = self.extractor.worker if is_image else self._own_worker()
-        return worker.submit(self._predict, job_input, k, opts, bands, crop,
-                             callback=callback, on_error=on_error)
+        return worker.submit_latest((id(self), "predict"), self._predict, snap, k, opts,
+                                    snap_bands, crop, callback=callback, on_error=on_error,
+                                    deliver=self._deliver())
 
     classify = predict_class  #: ml5's name for ``predict_class``
 
@@ -366,6 +410,48 @@ class KNNClassifier:
             confidences={lab: float(c) for lab, c in zip(self._labels, conf)},
             neighbors=neighbors, distance=float(distance[best]),
             similarity=float(similarity[best]), unknown=unknown, k=k_val)
+
+    def classify_start(self, source: Any, callback: Callback, k: int | None = None, *,
+                       on_error: ErrorCallback | None = None, bands: str | None = None,
+                       crop: str | None = None, fps: float | None = None,
+                       **options: Any) -> None:
+        """Keep predicting the newest frame of ``source`` and call ``callback(result)`` for
+        each, until :meth:`classify_stop` or the sketch ends.
+
+        ``source``: a :class:`p5knn.Camera`, a ``Py5Graphics``, a sketch (its canvas; read
+        before each ``draw()``), a function returning an image, or an image. One prediction
+        is in flight at a time; ``fps`` caps the rate; nothing is predicted while the
+        classifier has no examples. ``result.frame_time`` tells when the frame arrived.
+        """
+        k = _check_k(k) if k is not None else self.k
+        unknown = set(options) - {"weights", "balanced", "min_similarity"}
+        if unknown:
+            raise TypeError(f"unknown option(s) {sorted(unknown)}")
+        if not callable(callback):
+            raise TypeError("callback must be a function taking the result")
+        opts = {**self._options, **{n: _check_option(n, v) for n, v in options.items()}}
+        self.classify_stop()
+        link = self._link()
+        deliver = link.deliver if link is not None else deliver_inline
+
+        def predict(frame: Any, frame_bands: str) -> KNNResult:
+            return self._predict(frame, k, opts, frame_bands, crop)
+
+        self._continuous = ContinuousLoop(predict, self.extractor.worker,
+                                          (id(self), "continuous"), source, callback, on_error,
+                                          deliver, link, bands or self.bands, fps,
+                                          ready=lambda: self._store.count > 0)
+
+    def classify_stop(self, wait: bool = True) -> None:
+        """Stop :meth:`classify_start` (safe to call when it is not running)."""
+        loop, self._continuous = self._continuous, None
+        if loop is not None:
+            loop.stop(wait)
+
+    @property
+    def classifying(self) -> bool:
+        """True while continuous classification runs."""
+        return self._continuous is not None
 
     # ----------------------------------------------------------------- removing
     def _position(self, label: Any) -> int:
@@ -530,7 +616,9 @@ class KNNClassifier:
         return self
 
     def close(self) -> None:
-        """Stop this classifier's own background thread (the extractor's is left running)."""
+        """Stop continuous classification and this classifier's own background thread (the
+        extractor's thread is shared and left running)."""
+        self.classify_stop(wait=False)
         with self._extractor_lock:
             if self._worker is not None:
                 self._worker.close()
@@ -544,6 +632,9 @@ def create(extractor: FeatureExtractor | str | None = None, **options: Any) -> K
     the first time an image is given). Options: ``k=3``, ``metric="cosine"``,
     ``weights="uniform"`` or ``"distance"``, ``balanced=False``, ``min_similarity=None`` (below
     it the answer is ``unknown_label``), ``thumbnails=False``, ``bands="RGB"``, ``crop=None``.
+    ``sketch``: the py5 sketch whose animation thread runs callbacks (class mode: ``self``;
+    module mode finds it). ``callbacks``: ``"auto"`` (the sketch's thread when one runs, else
+    the worker thread), ``"sketch"`` or ``"worker"``.
     """
     return KNNClassifier(extractor, **options)
 

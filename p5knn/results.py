@@ -30,6 +30,7 @@ class KNNResult:
     similarity: float = 1.0                      #: similarity of the nearest example
     unknown: bool = False                        #: True when the nearest example was too far away
     k: int = 0                                   #: neighbours that voted (k capped at the count)
+    frame_time: float | None = None              #: ``perf_counter()`` when the input frame arrived
 
     @property
     def confidence(self) -> float:

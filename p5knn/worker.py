@@ -1,103 +1,179 @@
-"""A background thread that runs jobs in order and hands results to callbacks.
+"""The background thread that owns a model: ordered jobs that are never dropped (adds) and
+latest-wins jobs (predictions), each handing its result to a callback.
 
-``submit`` returns a :class:`concurrent.futures.Future` at once. An error in a job or in a
-callback goes to ``on_error`` if given, else its traceback is printed; the thread keeps going.
+``submit`` queues a job first in, first out. ``submit_latest(key, ...)`` keeps at most one
+pending job per key: a newer request replaces an older one that has not started (its future
+is cancelled and counted in ``dropped``), so a fast caller never builds a backlog. Queued
+ordered jobs run before latest-wins jobs, so a prediction sees every example added before it.
+
+An error in a job or a callback goes to ``on_error`` if given, else its traceback is printed
+once (repeats are counted, not printed); the thread keeps going.
 """
 
 from __future__ import annotations
 
 import atexit
-import queue
+import collections
 import sys
 import threading
 import traceback
 import weakref
 from concurrent.futures import Future
-from typing import Any, Callable
+from typing import Any, Callable, Hashable
 
 Callback = Callable[[Any], Any]
 ErrorCallback = Callable[[BaseException], Any]
+Deliver = Callable[[Callable[[Any], Any], Any, "ErrorCallback | None"], None]
 
-_STOP = object()
 _live_workers: "weakref.WeakSet[Worker]" = weakref.WeakSet()
+_reported: collections.Counter = collections.Counter()
+_reported_lock = threading.Lock()
 
 
 def report_error(exc: BaseException, on_error: ErrorCallback | None, where: str) -> None:
-    """Send ``exc`` to ``on_error``, or print its traceback to stderr."""
+    """Send ``exc`` to ``on_error``; without one, print its traceback the first time only."""
     if on_error is not None:
         try:
             on_error(exc)
             return
-        except Exception as inner:  # the error handler itself failed: say both
-            exc = inner
-    print(f"p5knn: error in {where}:", file=sys.stderr)
-    traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+        except Exception as inner:  # the error handler itself failed: report that
+            exc, where = inner, f"on_error handler for {where}"
+    key = (where, type(exc).__name__, str(exc))
+    with _reported_lock:
+        _reported[key] += 1
+        first = _reported[key] == 1
+    if first:
+        print(f"p5knn: error in {where} (the thread keeps running; identical errors are not "
+              "printed again):", file=sys.stderr)
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+
+
+def call_safely(fn: Callable[[Any], Any], arg: Any, on_error: ErrorCallback | None) -> None:
+    """``fn(arg)``, with any exception reported instead of raised."""
+    try:
+        fn(arg)
+    except BaseException as exc:  # noqa: BLE001 - a user callback must never kill a thread
+        report_error(exc, on_error, f"callback {getattr(fn, '__name__', fn)!s}")
+
+
+def deliver_inline(fn: Callable[[Any], Any], arg: Any, on_error: ErrorCallback | None) -> None:
+    """Run a callback right here, on the worker thread."""
+    call_safely(fn, arg, on_error)
+
+
+class _Job:
+    __slots__ = ("future", "fn", "args", "kwargs", "callback", "on_error", "deliver")
+
+    def __init__(self, fn, args, kwargs, callback, on_error, deliver) -> None:
+        self.future: Future = Future()
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.callback, self.on_error, self.deliver = callback, on_error, deliver
 
 
 class Worker:
-    """One daemon thread executing submitted jobs first in, first out."""
+    """One daemon thread executing jobs; restartable after :meth:`close`."""
 
     def __init__(self, name: str = "p5knn-worker") -> None:
         self.name = name
-        self._jobs: queue.Queue = queue.Queue()
+        self._ordered: collections.deque[_Job] = collections.deque()
+        self._latest: dict[Hashable, _Job] = {}
+        self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._closed = False
+        self._stop = False
+        self.completed = 0   #: jobs finished (successfully or not)
+        self.dropped = 0     #: latest-wins jobs replaced before they started
         _live_workers.add(self)
 
-    def _ensure_thread(self) -> None:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError(f"{self.name} is closed")
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
-                self._thread.start()
+    def __repr__(self) -> str:
+        return (f"Worker({self.name!r}, alive={self.alive}, pending={self.pending}, "
+                f"completed={self.completed}, dropped={self.dropped})")
 
-    def submit(self, fn: Callable[..., Any], *args: Any, callback: Callback | None = None,
-               on_error: ErrorCallback | None = None, **kwargs: Any) -> Future:
-        """Queue ``fn(*args, **kwargs)``; return its future. ``callback(result)`` runs after."""
-        future: Future = Future()
-        self._ensure_thread()
-        self._jobs.put((future, fn, args, kwargs, callback, on_error))
-        return future
-
-    def _loop(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is _STOP:
-                return
-            future, fn, args, kwargs, callback, on_error = job
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                result = fn(*args, **kwargs)
-            except BaseException as exc:  # noqa: BLE001 - reported, never lost
-                future.set_exception(exc)
-                report_error(exc, on_error, f"{self.name} job {getattr(fn, '__name__', fn)}")
-                continue
-            future.set_result(result)
-            if callback is not None:
-                try:
-                    callback(result)
-                except BaseException as exc:  # noqa: BLE001
-                    report_error(exc, on_error, f"callback {getattr(callback, '__name__', '')}")
+    @property
+    def pending(self) -> int:
+        """Jobs waiting to start."""
+        with self._cond:
+            return len(self._ordered) + len(self._latest)
 
     @property
     def alive(self) -> bool:
         """True while the thread runs."""
         return self._thread is not None and self._thread.is_alive()
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Finish queued jobs, then stop the thread (idempotent)."""
-        with self._lock:
-            if self._closed:
+    def _start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop = False
+            self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+            self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any, callback: Callback | None = None,
+               on_error: ErrorCallback | None = None, deliver: Deliver | None = None,
+               **kwargs: Any) -> Future:
+        """Queue ``fn(*args, **kwargs)`` in order; it is never dropped. Returns its future."""
+        job = _Job(fn, args, kwargs, callback, on_error, deliver or deliver_inline)
+        with self._cond:
+            self._start()
+            self._ordered.append(job)
+            self._cond.notify()
+        return job.future
+
+    def submit_latest(self, key: Hashable, fn: Callable[..., Any], *args: Any,
+                      callback: Callback | None = None, on_error: ErrorCallback | None = None,
+                      deliver: Deliver | None = None, **kwargs: Any) -> Future:
+        """Queue ``fn`` as the newest request for ``key``, replacing a pending older one."""
+        job = _Job(fn, args, kwargs, callback, on_error, deliver or deliver_inline)
+        with self._cond:
+            self._start()
+            old = self._latest.pop(key, None)
+            if old is not None:
+                old.future.cancel()
+                self.dropped += 1
+            self._latest[key] = job
+            self._cond.notify()
+        return job.future
+
+    def busy_with(self, key: Hashable) -> bool:
+        """True while a latest-wins job for ``key`` waits to start."""
+        with self._cond:
+            return key in self._latest
+
+    def _next(self) -> _Job | None:
+        with self._cond:
+            while not self._ordered and not self._latest and not self._stop:
+                self._cond.wait()
+            if self._ordered:
+                return self._ordered.popleft()
+            if self._latest:
+                key = next(iter(self._latest))
+                return self._latest.pop(key)
+            return None  # stopping and nothing left
+
+    def _loop(self) -> None:
+        while True:
+            job = self._next()
+            if job is None:
                 return
-            self._closed = True
+            if not job.future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = job.fn(*job.args, **job.kwargs)
+            except BaseException as exc:  # noqa: BLE001 - reported, never lost
+                job.future.set_exception(exc)
+                self.completed += 1
+                report_error(exc, job.on_error, f"{self.name} ({getattr(job.fn, '__name__', '')})")
+                continue
+            job.future.set_result(result)
+            self.completed += 1
+            if job.callback is not None:
+                job.deliver(job.callback, result, job.on_error)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Run what is queued, then stop the thread. A later submit starts a new thread."""
+        with self._cond:
             thread = self._thread
-        if thread is not None and thread.is_alive():
-            self._jobs.put(_STOP)
-            if thread is not threading.current_thread():
-                thread.join(timeout)
+            self._stop = True
+            self._cond.notify_all()
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(timeout)
 
 
 @atexit.register
