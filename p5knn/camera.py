@@ -21,7 +21,9 @@ _RING = 3  # frames kept: the newest, the one a caller may still hold, and the o
 class Camera:
     """Newest frame of a camera or another source, as numpy (BGR) or as a reused ``Py5Image``.
 
-    ``Camera()`` opens webcam 0 and, if there is none, says so and uses the demo source.
+    ``Camera()`` opens webcam 0 and, if there is none, says so and uses the demo source, whose
+    view follows ``pointer``: a function returning (x, y) in 0…1, ``"mouse"`` or a sketch (its
+    mouse; the default when py5 is imported), or None (the view wanders by itself).
     ``Camera("clip.avi")`` plays a video file in a loop; ``Camera(source=obj)`` reads any object
     with ``read() -> (ok, frame)``; ``Camera("demo")`` is the virtual camera. A camera that is
     unplugged is reported once and reopened when it comes back; the sketch keeps running.
@@ -111,7 +113,13 @@ class Camera:
         return False
 
     def _use_demo(self, message: str) -> bool:
-        self._cap = DemoSource(self.width, self.height, pointer=self._pointer)
+        pointer = self._pointer
+        wants_mouse = pointer == "mouse" or (pointer is None and "py5" in sys.modules)
+        if wants_mouse or (pointer is not None and not callable(pointer)):  # "mouse" or a sketch
+            from .py5_glue import mouse_pointer
+
+            pointer = mouse_pointer(None if wants_mouse else pointer)
+        self._cap = DemoSource(self.width, self.height, pointer=pointer)
         self.kind, self.connected = "demo", True
         self._pace = self._pace or 1 / 30
         self._say(message)

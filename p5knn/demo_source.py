@@ -73,7 +73,10 @@ class DemoSource:
 
     def read(self) -> tuple[bool, np.ndarray]:
         """The current view as a new BGR ``uint8`` frame."""
-        pos = self.pointer() if self.pointer else self._auto()
+        try:
+            pos = self.pointer() if self.pointer else self._auto()
+        except Exception:  # noqa: BLE001 - e.g. a sketch that is not running yet
+            pos = None
         if pos is not None:
             self._view = (min(max(float(pos[0]), 0.0), 1.0), min(max(float(pos[1]), 0.0), 1.0))
         wall_h, wall_w = self.wall.shape[:2]

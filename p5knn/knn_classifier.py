@@ -557,6 +557,16 @@ class KNNClassifier:
                 raise IndexError(f"example index {index} out of range ({len(self)} examples)")
             return self._thumbs[index]
 
+    def flush(self, timeout: float | None = 30.0) -> bool:
+        """Wait until every background ``add_example`` made so far is stored (``save`` does
+        this first, so a save never misses an example). False on timeout."""
+        done = True
+        for worker in (self._extractor.worker if self._extractor is not None else None,
+                       self._worker):
+            if worker is not None:
+                done = worker.flush(timeout) and done
+        return done
+
     # -------------------------------------------------------------- persistence
     def _saved_data(self, thumbnails: bool) -> storage.SavedData:
         thumbs = None
@@ -576,6 +586,7 @@ class KNNClassifier:
         ``KNNClassifier.load()`` reads.
         """
         path = Path(path)
+        self.flush()
         fmt = format or ("ml5" if path.suffix.lower() == ".json" else "p5knn")
         if fmt not in ("p5knn", "ml5"):
             raise ValueError(f"format must be 'p5knn' or 'ml5', got {format!r}")

@@ -65,6 +65,22 @@ def numpy_to_py5_image(frame: np.ndarray, bands: str, dst: Any | None, sketch: A
     return sketch.create_image_from_numpy(frame, mode, dst=dst)
 
 
+def mouse_pointer(sketch: Any | None = None) -> Callable[[], tuple[float, float] | None]:
+    """A pointer for :class:`p5knn.DemoSource`: the mouse position of ``sketch`` (default: the
+    module-mode sketch) scaled to 0…1, or None while the sketch is not running."""
+    if getattr(sketch, "__name__", None) == "py5":
+        sketch = None
+
+    def pointer() -> tuple[float, float] | None:
+        target = sketch if sketch is not None else current_sketch()
+        if target is None or not target.is_running:
+            return None
+        width, height = max(target.width, 1), max(target.height, 1)
+        return target.mouse_x / width, target.mouse_y / height
+
+    return pointer
+
+
 class SketchLink:
     """p5knn's connection to one sketch: a pre-draw hook that runs queued callbacks and
     per-frame tick functions on the animation thread, a watchdog that ends a sketch that died

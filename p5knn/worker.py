@@ -80,6 +80,7 @@ class Worker:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stop = False
+        self._running_job = False
         self.completed = 0   #: jobs finished (successfully or not)
         self.dropped = 0     #: latest-wins jobs replaced before they started
         _live_workers.add(self)
@@ -141,9 +142,11 @@ class Worker:
             while not self._ordered and not self._latest and not self._stop:
                 self._cond.wait()
             if self._ordered:
+                self._running_job = True
                 return self._ordered.popleft()
             if self._latest:
                 key = next(iter(self._latest))
+                self._running_job = True
                 return self._latest.pop(key)
             return None  # stopping and nothing left
 
@@ -152,19 +155,43 @@ class Worker:
             job = self._next()
             if job is None:
                 return
-            if not job.future.set_running_or_notify_cancel():
-                continue
+            try:
+                self._run(job)
+            finally:
+                with self._cond:
+                    self._running_job = False
+                    self._cond.notify_all()
+
+    def _run(self, job: _Job) -> None:
+        if job.future.set_running_or_notify_cancel():
             try:
                 result = job.fn(*job.args, **job.kwargs)
             except BaseException as exc:  # noqa: BLE001 - reported, never lost
                 job.future.set_exception(exc)
                 self.completed += 1
                 report_error(exc, job.on_error, f"{self.name} ({getattr(job.fn, '__name__', '')})")
-                continue
+                return
             job.future.set_result(result)
             self.completed += 1
             if job.callback is not None:
                 job.deliver(job.callback, result, job.on_error)
+
+    def flush(self, timeout: float | None = 30.0) -> bool:
+        """Wait until every ordered job (e.g. background adds) submitted so far has run.
+        Returns False on timeout; returns at once when called from the worker itself."""
+        if self._thread is threading.current_thread() or not self.alive:
+            return True
+        marker = threading.Event()
+        self.submit(marker.set)
+        return marker.wait(timeout)
+
+    def wait_idle(self, timeout: float | None = 30.0) -> bool:
+        """Wait until nothing is queued or running. Returns False on timeout."""
+        if self._thread is threading.current_thread():
+            return True
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: not (self._ordered or self._latest or self._running_job), timeout)
 
     def close(self, timeout: float = 5.0) -> None:
         """Run what is queued, then stop the thread. A later submit starts a new thread."""

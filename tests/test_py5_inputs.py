@@ -16,7 +16,7 @@ needs_display = pytest.mark.skipif(not os.environ.get("DISPLAY"),
 
 @needs_display
 def test_py5_objects_become_rgb_arrays():
-    script = Path(__file__).with_name("py5_inputs_sketch.py")
+    script = Path(__file__).parent / "scripts" / "py5_inputs_sketch.py"
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
