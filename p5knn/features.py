@@ -15,7 +15,7 @@ import numpy as np
 from . import images
 from .errors import ImageError, ModelError, P5KNNError
 from .model_cache import cached_model
-from .runtime import TFLiteRunner
+from .runtime import TFLiteRunner, live_threads
 from .worker import Worker
 
 MOBILENET_NAMES = ("mobilenet", "mobilenet_v1", "mobilenetv1")
@@ -49,8 +49,11 @@ class FeatureExtractor:
     def __init__(self, runner: TFLiteRunner, name: str, feature_output: int,
                  head_output: int | None = None, class_names: Sequence[str] | None = None,
                  preprocess: images.Preprocess = "mobilenet", head_is_logits: bool = True,
-                 source: str | None = None) -> None:
+                 source: str | None = None,
+                 runner_factory: Callable[[int], TFLiteRunner] | None = None) -> None:
         self._runner = runner
+        self._runner_factory = runner_factory
+        self._live_runner: TFLiteRunner | None = None
         self.name = name
         self.source = source
         self._feature_output = feature_output
@@ -73,8 +76,13 @@ class FeatureExtractor:
 
     @property
     def num_threads(self) -> int:
-        """Threads LiteRT uses for one inference."""
+        """Threads LiteRT uses for one inference called directly (``infer``, ``classify``)."""
         return self._runner.num_threads
+
+    @property
+    def live_threads(self) -> int:
+        """Threads LiteRT uses for background work (callbacks, ``classify_start``)."""
+        return live_threads() if self._runner_factory else self._runner.num_threads
 
     @property
     def worker(self) -> Worker:
@@ -89,6 +97,13 @@ class FeatureExtractor:
         return images.prepare(image, self.input_size, bands, crop, self.preprocess)
 
     def _run(self, tensor: np.ndarray) -> list[np.ndarray]:
+        worker = self._worker
+        if worker is not None and worker.is_current_thread() and self._runner_factory:
+            # Background work from a sketch: fewer threads, so the animation thread keeps a
+            # core to itself (measured in benchmarks/bench_sketch.py).
+            if self._live_runner is None:
+                self._live_runner = self._runner_factory(live_threads())
+            return self._live_runner.run(tensor)
         return self._runner.run(tensor)
 
     def _features_from(self, outputs: list[np.ndarray]) -> np.ndarray:
@@ -178,12 +193,17 @@ def mobilenet(num_threads: int | None = None) -> FeatureExtractor:
     """ImageNet MobileNetV1 1.0/224: 1024 features and the 1000-class ImageNet head."""
     path = cached_model(MOBILENET_KEY, _build_mobilenet_tflite, _check_mobilenet)
     runner = TFLiteRunner(path, num_threads=num_threads)
+
+    def factory(threads: int) -> TFLiteRunner:
+        return TFLiteRunner(path, num_threads=threads)
+
     shapes = runner.output_shapes()
     feature_output = shapes.index((1, 1024))
     head_output = shapes.index((1, 1000))
     return FeatureExtractor(runner, "mobilenet", feature_output, head_output,
                             imagenet_classes(), "mobilenet", head_is_logits=True,
-                            source="TF-slim MobileNetV1 1.0/224 ImageNet (PyPI nudity==0.2.3)")
+                            source="TF-slim MobileNetV1 1.0/224 ImageNet (PyPI nudity==0.2.3)",
+                            runner_factory=factory)
 
 
 def _read_labels(labels: Sequence[str] | str | Path | None) -> list[str] | None:
@@ -223,7 +243,8 @@ def _keras_extractor(path: Path, layer: str | None, labels: list[str] | None,
 
     model_path = cached_model(key, build)
     runner = TFLiteRunner(model_path, num_threads=num_threads)
-    return _custom(runner, path, layer, labels, preprocess)
+    return _custom(runner, path, layer, labels, preprocess,
+                   lambda threads: TFLiteRunner(model_path, num_threads=threads))
 
 
 def _keras_layer_output(model: Any, layer: str) -> Any:
@@ -235,13 +256,14 @@ def _keras_layer_output(model: Any, layer: str) -> Any:
 
 
 def _custom(runner: TFLiteRunner, path: Path, layer: str | None, labels: list[str] | None,
-            preprocess: images.Preprocess) -> FeatureExtractor:
+            preprocess: images.Preprocess,
+            factory: Callable[[int], TFLiteRunner] | None) -> FeatureExtractor:
     head = None
     if labels:
         head = len(runner.output_shapes()) - 1
     name = f"{path.name}:{layer}" if layer else path.name
     extractor = FeatureExtractor(runner, name, 0, head, labels, preprocess,
-                                 head_is_logits=False, source=str(path))
+                                 head_is_logits=False, source=str(path), runner_factory=factory)
     return extractor
 
 
@@ -251,9 +273,11 @@ def _tflite_extractor(path: Path, layer: str | None, labels: list[str] | None,
     outputs: list[str | int] = [layer if layer is not None else final]
     if labels:
         outputs.append(final)
-    runner = TFLiteRunner(path, num_threads=num_threads, outputs=outputs,
-                          preserve_all=layer is not None)
-    return _custom(runner, path, layer, labels, preprocess)
+    def factory(threads: int) -> TFLiteRunner:
+        return TFLiteRunner(path, num_threads=threads, outputs=outputs,
+                            preserve_all=layer is not None)
+
+    return _custom(factory(num_threads or 0), path, layer, labels, preprocess, factory)
 
 
 def feature_extractor(model: str | Path = "mobilenet", layer: str | None = None,

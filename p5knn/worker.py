@@ -95,6 +95,10 @@ class Worker:
         with self._cond:
             return len(self._ordered) + len(self._latest)
 
+    def is_current_thread(self) -> bool:
+        """True when called from this worker's own thread."""
+        return self._thread is threading.current_thread()
+
     @property
     def alive(self) -> bool:
         """True while the thread runs."""

@@ -154,3 +154,13 @@ def test_camera_sources(tmp_path):
         assert cam.read().shape == (480, 640, 3)  # a black frame, the sketch keeps running
     with p5knn.Camera(7, quiet=True) as cam:
         assert cam.kind == "demo" and cam.wait_for_frame(0, timeout=5)
+
+
+def test_background_inference_uses_one_thread(mobilenet, photos):
+    knn = p5knn.knn_classifier.create(mobilenet, k=1)
+    knn.add_example(photos["chelsea"], "cat")
+    result = knn.predict_class(photos["chelsea"], callback=lambda r: None).result(10)
+    assert result.label == "cat"
+    assert mobilenet._live_runner is not None and mobilenet._live_runner.num_threads == 1
+    assert mobilenet.live_threads == 1
+    knn.close()

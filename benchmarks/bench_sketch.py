@@ -1,0 +1,127 @@
+"""A 640×480 JAVA2D py5 sketch showing a video while p5knn predicts continuously: frame rate,
+frame times, predictions per second and frame-to-callback latency, without and with
+predictions in the same run. Needs a display (use xvfb-run on a headless machine).
+
+    xvfb-run -a -s "-screen 0 1280x1024x24" python benchmarks/bench_sketch.py [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def summarise(name: str, frames: list[float], predictions: int, latencies: list[float],
+              frame_period: float) -> str:
+    times = np.diff(frames) * 1000
+    seconds = frames[-1] - frames[0]
+    fps = (len(frames) - 1) / seconds
+    text = (f"| {name:<22} | {fps:5.1f} | {np.percentile(times, 50):6.2f} | "
+            f"{np.percentile(times, 95):6.2f} | {times.max():6.1f} | "
+            f"{predictions / seconds:6.1f} |")
+    if latencies:
+        lat = np.asarray(latencies) * 1000
+        text += (f" {np.percentile(lat, 50):6.1f} | {np.percentile(lat, 95):6.1f} | "
+                 f"{np.percentile(lat, 95) / (frame_period * 1000):4.2f} |")
+    else:
+        text += "      – |      – |    – |"
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="per phase")
+    parser.add_argument("--threads", type=int, default=None, help="LiteRT threads for background inference (default 1)")
+    args = parser.parse_args()
+    if args.threads:
+        os.environ["P5KNN_LIVE_THREADS"] = str(args.threads)
+    import py5
+
+    import p5knn
+    from p5knn.video import demo_clip
+
+    folder = Path(tempfile.mkdtemp())
+    clip = demo_clip(folder / "clip.avi", seconds=10, fps=30)
+    camera = p5knn.Camera(clip, quiet=True)
+    knn = None
+
+    class Bench(py5.Sketch):
+        def settings(self):
+            self.size(640, 480, self.JAVA2D)
+
+        def setup(self):
+            nonlocal knn
+            self.frame_rate(60)
+            knn = p5knn.knn_classifier.create(sketch=self)
+            demo = p5knn.DemoSource()
+            for name in ("chelsea", "rocket", "coffee", "astronaut", "horse"):
+                demo.pointer = lambda n=name: demo.photo_position(n)
+                for _ in range(5):
+                    knn.add_example(demo.read()[1], name, bands="BGR")
+            self.phase = "warm-up"
+            self.frames = {"without predictions": [], "with predictions": []}
+            self.predictions = 0
+            self.latencies: list[float] = []
+            self.label = ""
+            self.t0 = time.perf_counter()
+
+        def got(self, result):
+            self.predictions += 1
+            self.latencies.append(time.perf_counter() - result.frame_time)
+            self.label = result.label
+
+        def draw(self):
+            now = time.perf_counter()
+            t = now - self.t0
+            if t < 2:
+                phase = "warm-up"
+            elif t < 2 + args.seconds:
+                phase = "without predictions"
+            elif t < 3 + 2 * args.seconds:
+                phase = "with predictions"
+                if self.phase != phase:
+                    knn.classify_start(camera, self.got)
+                    self.predict_start = now
+            else:
+                knn.classify_stop(wait=False)
+                self.exit_sketch()
+                return
+            if phase == "with predictions" and now - self.predict_start < 1:
+                phase = "settling"  # the first second after starting is not counted
+                self.predictions, self.latencies = 0, []
+            else:
+                self.phase = phase if phase != "settling" else self.phase
+            if phase in self.frames:
+                self.frames[phase].append(now)
+            self.phase = "with predictions" if phase == "settling" else phase
+            self.image(camera.py5_image(self), 0, 0)
+            self.fill(255)
+            self.text(f"{phase}  {self.label}", 10, 20)
+
+    sketch = Bench()
+    sketch.run_sketch(block=True)
+    camera.close()
+    extractor = knn.extractor
+    print(f"# p5knn {p5knn.__version__} live sketch: 640×480 JAVA2D at 60 fps target, video "
+          f"640×480 at 30 fps, LiteRT threads in the background: {extractor.live_threads}, "
+          f"{os.cpu_count()} cores, {args.seconds:g} s per phase\n")
+    print("| phase                  |   fps | p50 ms | p95 ms | max ms | pred/s |"
+          " lat p50 ms | lat p95 ms | lat p95 frames |")
+    print("|------------------------|------:|-------:|-------:|-------:|-------:|"
+          "-------:|-------:|-----:|")
+    print(summarise("without predictions", sketch.frames["without predictions"], 0, [],
+                    1 / 60))
+    print(summarise("with predictions", sketch.frames["with predictions"], sketch.predictions,
+                    sketch.latencies, 1 / 60))
+    print("\nlatency = camera frame arrival → callback running on the animation thread")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
