@@ -87,3 +87,14 @@ def test_demo_autopilot_teaches_and_predicts(tmp_path):
     assert summary["predictions"] > 50
     assert summary["last_label"] in {"chelsea", "rocket", "coffee"}
     assert shot.stat().st_size > 10_000
+
+
+def test_the_readme_sketch_runs(tmp_path):
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## A sketch in ten lines", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    script = tmp_path / "readme_sketch.py"
+    script.write_text(code)
+    out = run([str(script)], env={"P5KNN_EXIT_AFTER": "3"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "P5KNN_EXIT_AFTER reached" in out.stdout
