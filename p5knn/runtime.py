@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -58,7 +59,9 @@ class TFLiteRunner:
         if preserve_all:
             kwargs["experimental_preserve_all_tensors"] = True
         try:
-            self._interpreter = Interpreter(**kwargs)
+            with warnings.catch_warnings():  # preserve_all is deliberate: cutting at a layer
+                warnings.filterwarnings("ignore", message=".*preserve_all_tensors.*")
+                self._interpreter = Interpreter(**kwargs)
             details = self._interpreter.get_input_details()
             if len(details) != 1:
                 raise ModelError(f"model must have exactly one image input, it has {len(details)}")
