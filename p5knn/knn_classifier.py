@@ -19,8 +19,8 @@ import numpy as np
 from . import images, storage
 from .errors import (EmptyClassifierError, FeatureSizeError, P5KNNError, UnknownLabelError)
 from .features import FeatureExtractor, feature_extractor
-from .neighbors import METRICS, WEIGHTS, ExampleStore, top_k, vote
-from .results import KNNResult, Label, Neighbor
+from .neighbors import METRICS, WEIGHTS, ExampleStore, average, top_k, vote
+from .results import KNNResult, Label, Neighbor, RegressionResult
 from .version import __version__
 from .continuous import ContinuousLoop
 from .dispatch import check_mode, sketch_link
@@ -78,6 +78,27 @@ def clean_label(label: Any) -> Label:
         return label
     raise TypeError(f"label must be a string or an integer, got {type(label).__name__} "
                     f"{label!r}")
+
+
+def parse_target(label: Any) -> tuple[str, Any]:
+    """``("class", label)`` for str/int labels; ``("value", float)`` for a number and
+    ``("value", float64 array)`` for a vector of numbers (KNN regression targets)."""
+    if isinstance(label, (float, np.floating)) and not isinstance(label, bool):
+        if not np.isfinite(label):
+            raise ValueError(f"regression target {label!r} is NaN or infinite")
+        return "value", float(label)
+    if isinstance(label, (list, tuple, np.ndarray)):
+        try:
+            row = np.asarray(label, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise TypeError(f"a regression target must hold numbers, got {label!r}") from None
+        if row.size == 0:
+            raise ValueError("a regression target vector is empty")
+    else:
+        return "class", clean_label(label)
+    if not np.isfinite(row).all():
+        raise ValueError(f"regression target {label!r} contains NaN or infinite values")
+    return "value", row
 
 
 def _key(label: Label) -> tuple[type, Label]:
@@ -150,6 +171,9 @@ class KNNClassifier:
         self._next_id = 0
         self._model: str | None = None
         self._warned_k = False
+        self._task: str | None = None            # "classification" or "regression"
+        self._targets = np.empty((0, 0))         # regression target rows, in store order
+        self._scalar_targets = True
 
     def __len__(self) -> int:
         return self._store.count
@@ -192,6 +216,12 @@ class KNNClassifier:
         """Labels in order of first addition (``class_index`` order)."""
         with self._lock:
             return list(self._labels)
+
+    @property
+    def task(self) -> str | None:
+        """``"classification"`` (str/int labels), ``"regression"`` (numbers or vectors as
+        targets) or None while empty."""
+        return self._task
 
     @property
     def feature_size(self) -> int | None:
@@ -260,7 +290,9 @@ class KNNClassifier:
         thread; every such call becomes exactly one example, in call order.
         ``callback(index)`` is called when it is stored.
         """
-        label = clean_label(label)
+        kind, target = parse_target(label)
+        self._check_task(kind, target)
+        label = target
         is_image = images.is_image_like(x)
         if wait is None:
             background = callback is not None or (is_image and self._on_animation_thread())
@@ -273,16 +305,37 @@ class KNNClassifier:
         return worker.submit(self._add_now, snap, label, snap_bands, crop, callback=callback,
                              on_error=on_error, deliver=self._deliver())
 
-    def _add_now(self, x: Any, label: Label, bands: str | None, crop: str | None) -> int:
+    def _check_task(self, kind: str, target: Any) -> None:
+        task = "regression" if kind == "value" else "classification"
+        with self._lock:
+            if self._task is not None and self._task != task:
+                raise ValueError(
+                    f"this classifier does {self._task}; {target!r} is a "
+                    f"{'numeric target' if kind == 'value' else 'class label'}. Use str/int "
+                    "labels for classes, floats or vectors for regression, not both")
+            if task == "regression" and self._task == task:
+                width = np.atleast_1d(target).size
+                if width != self._targets.shape[1] or \
+                        isinstance(target, float) != self._scalar_targets:
+                    raise ValueError(f"regression target {target!r} does not match the stored "
+                                     f"ones ({'numbers' if self._scalar_targets else 'vectors'}"
+                                     f" of {self._targets.shape[1]})")
+
+    def _add_now(self, x: Any, label: Any, bands: str | None, crop: str | None) -> int:
         vector, thumb = self._features(x, bands, crop)
         from_image = images.is_image_like(x)
+        is_value = isinstance(label, (float, np.ndarray))
         with self._lock:
             self._check_dim(len(vector), "feature vector")
+            self._check_task("value" if is_value else "class", label)
             if self.metric == "cosine" and not np.any(vector):
                 raise ValueError("the image's features are all zero; cosine similarity is "
                                  "undefined for it")
             if from_image and self._model is None and self._store.count == 0:
                 self._model = self.extractor.name
+            if is_value:
+                return self._add_value(vector, label, thumb)
+            self._task = "classification"
             pos = self._label_pos.get(_key(label))
             if pos is None:
                 pos = len(self._labels)
@@ -295,6 +348,24 @@ class KNNClassifier:
             self._history.append(self._next_id)
             self._next_id += 1
             return index
+
+    def _add_value(self, vector: np.ndarray, value: float | np.ndarray, thumb: Any) -> int:
+        target = np.atleast_1d(np.asarray(value, np.float64))
+        if self._task is None:
+            self._targets = np.empty((64, len(target)))
+            self._scalar_targets = isinstance(value, float)
+        self._task = "regression"
+        n = self._store.count
+        if n >= len(self._targets):
+            grown = np.empty((2 * len(self._targets), self._targets.shape[1]))
+            grown[:n] = self._targets[:n]
+            self._targets = grown
+        self._targets[n] = target
+        index = self._store.append(vector, 0, self._next_id)
+        self._thumbs.append(thumb)
+        self._history.append(self._next_id)
+        self._next_id += 1
+        return index
 
     # ------------------------------------------------------------ sketch glue
     def _link(self) -> Any | None:
@@ -346,6 +417,8 @@ class KNNClassifier:
         ``options`` override ``weights``, ``balanced``, ``min_similarity`` for this call.
         """
         k = _check_k(k) if k is not None else self.k
+        if self._task == "regression":
+            raise P5KNNError("this classifier holds numeric targets (regression): use predict()")
         unknown = set(options) - {"weights", "balanced", "min_similarity"}
         if unknown:
             raise TypeError(f"unknown option(s) {sorted(unknown)}")
@@ -360,6 +433,54 @@ class KNNClassifier:
                                     deliver=self._deliver())
 
     classify = predict_class  #: ml5's name for ``predict_class``
+
+    def predict(self, x: Any, k: int | None = None, *, callback: Callback | None = None,
+                on_error: ErrorCallback | None = None, bands: str | None = None,
+                crop: str | None = None, weights: str | None = None) -> RegressionResult | Future:
+        """KNN regression: the mean of the ``k`` nearest examples' values (numbers or vectors
+        given to ``add_example``), weighted by 1/distance with ``weights="distance"``.
+        With ``callback`` it works in the background like :meth:`predict_class`."""
+        k = _check_k(k) if k is not None else self.k
+        if self._task == "classification":
+            raise P5KNNError("this classifier holds class labels: use predict_class(); "
+                             "predict() is for numeric targets")
+        how = _check_option("weights", weights) if weights is not None else self.options["weights"]
+        if callback is None and on_error is None:
+            return self._predict_value(x, k, how, bands, crop)
+        is_image = images.is_image_like(x)
+        snap, snap_bands = images.snapshot(x, bands or self.bands)
+        worker = self.extractor.worker if is_image else self._own_worker()
+        return worker.submit_latest((id(self), "predict"), self._predict_value, snap, k, how,
+                                    snap_bands, crop, callback=callback, on_error=on_error,
+                                    deliver=self._deliver())
+
+    def _predict_value(self, x: Any, k: int, how: str, bands: str | None,
+                       crop: str | None) -> RegressionResult:
+        with self._lock:
+            if self._store.count == 0:
+                raise EmptyClassifierError("cannot predict: no examples yet; add some with "
+                                           "add_example(x, value) first")
+        vector = self._features(x, bands, crop)[0] if images.is_image_like(x) else to_vector(x)
+        with self._lock:
+            store = self._store
+            self._check_dim(len(vector), "feature vector")
+            if self.metric == "cosine" and not np.any(vector):
+                raise ValueError("cannot predict an all-zero vector with cosine similarity")
+            similarity, distance = store.scores(vector, self.metric)
+            nearest = top_k(similarity, store.class_ids, min(k, store.count))
+            targets = self._targets[: store.count]
+            mean = average(targets[nearest], distance[nearest], how)
+            neighbors = tuple(Neighbor(int(i), self._value(i), float(similarity[i]),
+                                       float(distance[i])) for i in nearest)
+            best = int(nearest[0])
+            return RegressionResult(
+                value=float(mean[0]) if self._scalar_targets else mean,
+                neighbors=neighbors, distance=float(distance[best]),
+                similarity=float(similarity[best]), k=len(nearest))
+
+    def _value(self, index: int) -> Any:
+        row = self._targets[index]
+        return float(row[0]) if self._scalar_targets else row.copy()
 
     def _own_worker(self) -> Worker:
         with self._extractor_lock:
@@ -469,6 +590,13 @@ class KNNClassifier:
         """Drop the examples where ``mask`` is False; drop labels left without examples."""
         store = self._store
         removed_ids = set(store.example_ids[~mask].tolist())
+        if self._task == "regression":
+            kept = self._targets[: store.count][mask]
+            self._targets = np.empty((max(64, 2 * len(kept)), kept.shape[1]))
+            self._targets[: len(kept)] = kept
+            store.keep(mask)
+            self._after_keep(mask, removed_ids)
+            return
         old_ids = store.class_ids[mask]
         counts = np.bincount(old_ids, minlength=len(self._labels))
         survivors = [i for i in range(len(self._labels)) if counts[i] > 0]
@@ -479,9 +607,12 @@ class KNNClassifier:
         self._labels = [self._labels[i] for i in survivors]
         self._label_pos = {_key(lab): i for i, lab in enumerate(self._labels)}
         self._sizes = counts[survivors].astype(np.int64)
+        self._after_keep(mask, removed_ids)
+
+    def _after_keep(self, mask: np.ndarray, removed_ids: set) -> None:
         self._thumbs = [t for t, keep in zip(self._thumbs, mask) if keep]
         self._history = [i for i in self._history if i not in removed_ids]
-        if store.count == 0:
+        if self._store.count == 0:
             model = self._model
             self._reset()
             self._model = model
@@ -510,11 +641,16 @@ class KNNClassifier:
                 raise IndexError(f"example index {index} out of range: the classifier has "
                                  f"{n} examples")
             index = int(index) % n
-            label = self._labels[self._store.class_ids[index]]
+            label = self._label_of(index)
             mask = np.ones(n, bool)
             mask[index] = False
             self._keep(mask)
             return label
+
+    def _label_of(self, index: int) -> Any:
+        if self._task == "regression":
+            return self._value(index)
+        return self._labels[self._store.class_ids[index]]
 
     def undo_last(self) -> Label | None:
         """Remove the most recently added example still present; return its label
@@ -548,7 +684,7 @@ class KNNClassifier:
             if not -len(self) <= index < len(self):
                 raise IndexError(f"example index {index} out of range ({len(self)} examples)")
             index %= len(self)
-            return self._store.row(index), self._labels[self._store.class_ids[index]]
+            return self._store.row(index), self._label_of(index)
 
     def get_thumbnail(self, index: int) -> np.ndarray | None:
         """The stored RGB thumbnail of an example added from an image (None otherwise)."""
@@ -574,8 +710,12 @@ class KNNClassifier:
             size = next(t for t in self._thumbs if t is not None).shape[0]
             thumbs = np.stack([t if t is not None and t.shape[0] == size
                                else np.zeros((size, size, 3), np.uint8) for t in self._thumbs])
+        targets = None
+        if self._task == "regression":
+            targets = self._targets[: self._store.count].copy()
         return storage.SavedData(self._store.matrix(), self._store.class_ids.copy(),
-                                 list(self._labels), self._model, dict(self._options), thumbs)
+                                 list(self._labels), self._model, dict(self._options), thumbs,
+                                 targets, self._scalar_targets)
 
     def save(self, path: str | Path = "my_knn.p5knn", format: str | None = None,
              thumbnails: bool = True) -> Path:
@@ -590,6 +730,9 @@ class KNNClassifier:
         fmt = format or ("ml5" if path.suffix.lower() == ".json" else "p5knn")
         if fmt not in ("p5knn", "ml5"):
             raise ValueError(f"format must be 'p5knn' or 'ml5', got {format!r}")
+        if fmt == "ml5" and self._task == "regression":
+            raise ValueError("ml5's KNN format has no numeric targets; save regression "
+                             "examples in the p5knn format")
         with self._lock:
             if self._store.count == 0:
                 raise EmptyClassifierError("nothing to save: the classifier has no examples")
@@ -617,6 +760,14 @@ class KNNClassifier:
             self._label_pos = {_key(lab): i for i, lab in enumerate(self._labels)}
             self._sizes = np.bincount(data.class_ids, minlength=len(self._labels)).astype(np.int64)
             n = len(data.features)
+            if data.targets is not None:
+                self._task = "regression"
+                self._targets = np.empty((max(64, 2 * n), data.targets.shape[1]))
+                self._targets[:n] = data.targets
+                self._scalar_targets = data.scalar_targets
+                self._sizes = np.zeros(0, np.int64)
+            elif n:
+                self._task = "classification"
             self._store.extend(data.features, data.class_ids, np.arange(n))
             self._thumbs = [None] * n if data.thumbnails is None else list(data.thumbnails)
             self._next_id = n

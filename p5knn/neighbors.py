@@ -169,3 +169,14 @@ def vote(neighbor_classes: np.ndarray, neighbor_distances: np.ndarray, num_class
         w = w / class_sizes[neighbor_classes]
     totals = np.bincount(neighbor_classes, weights=w, minlength=num_classes)
     return totals / totals.sum()
+
+
+def average(neighbor_values: np.ndarray, neighbor_distances: np.ndarray,
+            weights: str) -> np.ndarray:
+    """KNN regression: the neighbours' target rows averaged, plainly or weighted by
+    1 / distance (``weights="distance"``)."""
+    if weights == "distance":
+        w = 1.0 / np.maximum(neighbor_distances.astype(np.float64), _MIN_DISTANCE)
+    else:
+        w = np.ones(len(neighbor_values))
+    return (w[:, None] * neighbor_values.astype(np.float64)).sum(axis=0) / w.sum()

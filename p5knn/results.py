@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
+import numpy as np
+
 Label = Union[str, int]
 
 
@@ -41,3 +43,15 @@ class KNNResult:
     def confidences_by_label(self) -> dict[Label, float]:
         """Alias of ``confidences`` under its ml5 name."""
         return self.confidences
+
+
+@dataclass(frozen=True)
+class RegressionResult:
+    """A KNN regression answer: the (weighted) mean of the k nearest examples' values."""
+
+    value: Union[float, np.ndarray]              #: a number, or an array for vector targets
+    neighbors: tuple[Neighbor, ...] = field(default=())  #: nearest first; ``label`` is the value
+    distance: float = 0.0                        #: distance of the nearest example
+    similarity: float = 1.0                      #: similarity of the nearest example
+    k: int = 0                                   #: neighbours averaged
+    frame_time: float | None = None              #: ``perf_counter()`` when the input arrived

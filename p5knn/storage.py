@@ -38,6 +38,8 @@ class SavedData:
     model: str | None = None             # extractor that made the features (None: plain vectors)
     options: dict[str, Any] = field(default_factory=dict)
     thumbnails: np.ndarray | None = None  # (N, S, S, 3) uint8
+    targets: np.ndarray | None = None     # (N, T) float64 regression targets (None: classes)
+    scalar_targets: bool = True           # targets were plain numbers, not vectors
 
 
 def _checksum(data: SavedData) -> str:
@@ -47,6 +49,8 @@ def _checksum(data: SavedData) -> str:
     digest.update(json.dumps(data.labels).encode())
     if data.thumbnails is not None:
         digest.update(np.ascontiguousarray(data.thumbnails).tobytes())
+    if data.targets is not None:
+        digest.update(np.ascontiguousarray(data.targets, np.float64).tobytes())
     return digest.hexdigest()
 
 
@@ -68,12 +72,21 @@ def validate(data: SavedData, where: str) -> SavedData:
     ids = data.class_ids
     if ids.shape != (f.shape[0],):
         raise CorruptFileError(f"{where}: {len(ids)} class ids for {f.shape[0]} examples")
-    if len(ids) and (ids.min() < 0 or ids.max() >= len(data.labels)):
+    if len(ids) and data.targets is None and (ids.min() < 0 or ids.max() >= len(data.labels)):
         raise CorruptFileError(f"{where}: class ids point outside the {len(data.labels)} labels")
     for label in data.labels:
         _check_label(label, where)
     if len(set(map(repr, data.labels))) != len(data.labels):
         raise CorruptFileError(f"{where}: duplicate labels")
+    y = data.targets
+    if y is not None:
+        if y.ndim != 2 or y.shape[0] != f.shape[0] or y.shape[1] == 0 or y.dtype != np.float64:
+            raise CorruptFileError(f"{where}: regression targets have shape {y.shape}, "
+                                   f"expected {f.shape[0]}×T float64")
+        if not np.isfinite(y).all():
+            raise CorruptFileError(f"{where}: regression targets contain NaN or infinity")
+        if data.labels or (len(ids) and ids.max() != 0):
+            raise CorruptFileError(f"{where}: a regression file cannot also hold class labels")
     t = data.thumbnails
     if t is not None and (t.dtype != np.uint8 or t.ndim != 4 or t.shape[0] != f.shape[0]
                           or t.shape[3] != 3):
@@ -89,7 +102,8 @@ def save_native(path: str | Path, data: SavedData, version: str) -> None:
         "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "p5knn_version": version,
         "count": int(data.features.shape[0]), "feature_size": int(data.features.shape[1]),
         "labels": data.labels, "model": data.model, "options": data.options,
-        "sha256": _checksum(data),
+        "task": "regression" if data.targets is not None else "classification",
+        "scalar_targets": bool(data.scalar_targets), "sha256": _checksum(data),
     }
     arrays = {
         "features": np.ascontiguousarray(data.features, np.float32),
@@ -98,6 +112,8 @@ def save_native(path: str | Path, data: SavedData, version: str) -> None:
     }
     if data.thumbnails is not None:
         arrays["thumbnails"] = np.ascontiguousarray(data.thumbnails, np.uint8)
+    if data.targets is not None:
+        arrays["targets"] = np.ascontiguousarray(data.targets, np.float64)
     with atomic_file(path) as handle:
         np.savez(handle, **arrays)
 
@@ -113,6 +129,7 @@ def load_native(path: Path) -> SavedData:
             features = npz["features"]
             class_ids = npz["class_ids"]
             thumbnails = npz["thumbnails"] if "thumbnails" in npz.files else None
+            targets = npz["targets"] if "targets" in npz.files else None
     except CorruptFileError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError, OSError,
@@ -125,8 +142,11 @@ def load_native(path: Path) -> SavedData:
                                f"{meta.get('format_version')}); upgrade p5knn to read it")
     if class_ids.dtype != np.int32:
         raise CorruptFileError(f"{path}: class ids have dtype {class_ids.dtype}")
+    if (meta.get("task") == "regression") != (targets is not None):
+        raise CorruptFileError(f"{path}: regression targets missing or unexpected")
     data = SavedData(features, class_ids, list(meta.get("labels", [])), meta.get("model"),
-                     dict(meta.get("options") or {}), thumbnails)
+                     dict(meta.get("options") or {}), thumbnails, targets,
+                     bool(meta.get("scalar_targets", True)))
     validate(data, str(path))
     if _checksum(data) != meta.get("sha256"):
         raise CorruptFileError(f"{path}: checksum mismatch — the file was modified or damaged")

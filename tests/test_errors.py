@@ -56,8 +56,8 @@ def test_predict_with_no_examples():
         p5knn.knn_classifier.create().predict_class([1, 2, 3])
 
 
-@pytest.mark.parametrize("label, error", [(None, TypeError), (1.5, TypeError), (True, TypeError),
-                                          ("", ValueError), ([1], TypeError)])
+@pytest.mark.parametrize("label, error", [(None, TypeError), (1.5, ValueError), (True, TypeError),
+                                          ("", ValueError), ([1], ValueError), ({}, TypeError)])
 def test_bad_labels(knn, label, error):
     before = snapshot(knn)
     with pytest.raises(error, match="label"):
