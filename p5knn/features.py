@@ -161,6 +161,35 @@ class FeatureExtractor:
         order = np.argsort(-probs, kind="stable")[: int(top_k)]
         return [Prediction(self._class_names[i], float(probs[i])) for i in order]
 
+    def classification(self, **options: Any) -> Any:
+        """A trainable softmax head on this extractor's features (ml5's
+        ``featureExtractor.classification()``); see :class:`p5knn.heads.HeadClassifier`."""
+        from .heads import HeadClassifier
+
+        return HeadClassifier(self, **options)
+
+    def regression(self, **options: Any) -> Any:
+        """A trainable regression head (ml5's ``featureExtractor.regression()``)."""
+        from .heads import HeadRegressor
+
+        return HeadRegressor(self, **options)
+
+    def fine_tune(self, dataset: Any, labels: Sequence[Any] | None = None,
+                  unfreeze_last: int = 20, epochs: int = 5, callback: Any = None,
+                  **options: Any) -> "FeatureExtractor":
+        """Fine-tune MobileNet on your images: ``dataset`` is a folder (one sub-folder per
+        class), a ``{label: [images]}`` dict, ``(image, label)`` pairs, or images with
+        ``labels=``. The last ``unfreeze_last`` weighted layers train with a new head;
+        ``callback(epoch, loss, accuracy)`` follows progress. Returns a new extractor whose
+        ``classify`` answers with your labels. Overfits on tiny data: measure it with
+        ``p5knn eval --compare --fine-tune``."""
+        from .datasets import as_pairs
+        from .training import fine_tune
+
+        xs, ys = as_pairs(dataset, labels)
+        return fine_tune(self, xs, ys, unfreeze_last=unfreeze_last, epochs=epochs,
+                         callback=callback, **options)
+
     def close(self) -> None:
         """Stop this extractor's background worker (if it was started)."""
         with self._worker_lock:

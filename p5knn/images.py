@@ -56,9 +56,17 @@ def read_image_file(path: str | os.PathLike) -> np.ndarray:
     if not path.is_file():
         raise FileNotFoundError(f"image file not found: {path}")
     data = np.fromfile(path, dtype=np.uint8)
-    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if decoded is None:
         raise ImageError(f"cannot decode image file {path} (not an image, or corrupt)")
+    if decoded.dtype != np.uint8:  # 16-bit PNGs and the like
+        decoded = cv2.convertScaleAbs(decoded, alpha=255.0 / max(float(decoded.max()), 1.0))
+    if decoded.ndim == 2:
+        return cv2.cvtColor(decoded, cv2.COLOR_GRAY2RGB)
+    if decoded.shape[2] == 4:  # transparent drawings: put them on white paper
+        alpha = decoded[:, :, 3:4].astype(np.float32) / 255.0
+        rgb = decoded[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+        return cv2.cvtColor(rgb.astype(np.uint8), cv2.COLOR_BGR2RGB)
     return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
 
 
