@@ -1,5 +1,5 @@
-"""The ``p5knn`` command: ``p5knn demo`` (the live sketch), ``p5knn classify IMAGES``,
-``p5knn info``."""
+"""The ``p5knn`` command: ``demo`` (the live sketch), ``eval``, ``add``, ``predict``,
+``classify`` (ImageNet) and ``info``."""
 
 from __future__ import annotations
 
@@ -61,6 +61,88 @@ def _classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from . import report
+    from .datasets import load_folder
+    from .evaluation import Dataset, compare, few_shot
+
+    paths, labels = load_folder(args.folder, args.max_per_class, args.seed)
+    counts = {label: labels.count(label) for label in sorted(set(labels))}
+    print(f"{args.folder}: {len(paths)} images in {len(counts)} classes {counts}", flush=True)
+    data = Dataset(paths, labels, progress=not args.quiet)
+    if args.compare:
+        methods = ["pixels", "knn", "head", "scratch"] + (["fine-tune"] if args.fine_tune
+                                                          else [])
+    else:
+        methods = [args.method]
+    options = {"epochs": args.epochs, "scratch_epochs": args.scratch_epochs,
+               "fine_tune_epochs": args.fine_tune_epochs}
+    results = compare(data, methods, args.test_size, args.seed, args.k,
+                      log=None if args.quiet else _log, **options)
+    extra: dict = {"folder": str(args.folder), "classes": counts, "seed": args.seed,
+                   "test_size": args.test_size, "k": args.k}
+    if args.shots:
+        table = few_shot(data, args.shots, args.repeats, seed=args.seed, k=1)
+        extra["few_shot"] = {m: {str(n): v for n, v in row.items()} for m, row in table.items()}
+    written = report.write(results, paths, args.out, extra)
+    print()
+    print(report.table(results))
+    for r in results:
+        print(f"\n{r.method}: per-class recall " +
+              ", ".join(f"{k}: {v:.0%}" for k, v in r.recall.items()))
+    if args.shots:
+        print(f"\nfew-shot accuracy (mean ± sd over {args.repeats} splits, k=1 for KNN):")
+        print("| method | " + " | ".join(f"{n} shots" for n in args.shots) + " |")
+        print("|---|" + "---:|" * len(args.shots))
+        for method, row in table.items():
+            print(f"| {method} | " + " | ".join(f"{row[n][0]:.1%} ± {row[n][1]:.1%}"
+                                               for n in args.shots) + " |")
+    print("\nreport: " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from .datasets import load_folder
+    from .knn_classifier import create, load
+    from .progress import Progress
+
+    paths, labels = load_folder(args.folder, args.max_per_class, 0)
+    knn = load(args.out) if args.append and os.path.exists(args.out) else \
+        create(k=args.k, thumbnails=args.thumbnails)
+    bar = Progress(len(paths), "adding", not args.quiet)
+    for i, (path, label) in enumerate(zip(paths, labels)):
+        knn.add_example(path, label)
+        bar(i + 1)
+    bar.close()
+    knn.save(args.out)
+    print(f"saved {len(knn)} examples of {knn.get_count_by_label()} to {args.out}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from .knn_classifier import load
+
+    options = {"k": args.k} if args.k else {}
+    if args.min_similarity is not None:
+        options["min_similarity"] = args.min_similarity
+    knn = load(args.model, **options)
+    rows = []
+    for path in args.images:
+        r = knn.predict_class(path)
+        rows.append({"image": path, "label": r.label, "confidence": r.confidence,
+                     "similarity": r.similarity, "confidences": r.confidences})
+        if not args.json:
+            print(f"{path}: {r.label} ({r.confidence:.0%}, nearest similarity "
+                  f"{r.similarity:.2f})")
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+    return 0
+
+
 def _info(_args: argparse.Namespace) -> int:
     from . import __version__
     from .features import MOBILENET_KEY
@@ -97,6 +179,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     classify.add_argument("--top", type=int, default=5)
     classify.add_argument("--model", default="mobilenet")
     classify.set_defaults(run=_classify)
+    ev = sub.add_parser("eval", help="held-out accuracy on a folder with one sub-folder per class")
+    ev.add_argument("folder")
+    ev.add_argument("--method", default="knn", choices=["pixels", "knn", "head", "scratch",
+                                                        "fine-tune"])
+    ev.add_argument("--compare", action="store_true",
+                    help="pixels-KNN, MobileNet-KNN, trained head and no-transfer network")
+    ev.add_argument("--fine-tune", action="store_true", help="add fine-tuning to --compare")
+    ev.add_argument("--shots", type=int, nargs="*", help="few-shot curve: images per class")
+    ev.add_argument("--repeats", type=int, default=5, help="random splits per shot count")
+    ev.add_argument("--test-size", type=float, default=0.25)
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--k", type=int, default=3)
+    ev.add_argument("--max-per-class", type=int)
+    ev.add_argument("--epochs", type=int, default=30, help="trained head epochs")
+    ev.add_argument("--scratch-epochs", type=int, default=15)
+    ev.add_argument("--fine-tune-epochs", type=int, default=5)
+    ev.add_argument("--out", default="p5knn_eval", help="folder for the PNG and JSON report")
+    ev.add_argument("--quiet", action="store_true")
+    ev.set_defaults(run=_eval)
+    add = sub.add_parser("add", help="add a folder of images (one sub-folder per label)")
+    add.add_argument("folder")
+    add.add_argument("--out", required=True, help="classifier file to write")
+    add.add_argument("--append", action="store_true", help="add to an existing --out file")
+    add.add_argument("--k", type=int, default=3)
+    add.add_argument("--max-per-class", type=int)
+    add.add_argument("--thumbnails", action="store_true")
+    add.add_argument("--quiet", action="store_true")
+    add.set_defaults(run=_add)
+    pred = sub.add_parser("predict", help="predict images with a saved classifier")
+    pred.add_argument("model")
+    pred.add_argument("images", nargs="+")
+    pred.add_argument("--k", type=int)
+    pred.add_argument("--min-similarity", type=float)
+    pred.add_argument("--json", action="store_true")
+    pred.set_defaults(run=_predict)
     info = sub.add_parser("info", help="version, weights and model cache")
     info.set_defaults(run=_info)
     args = parser.parse_args(argv)

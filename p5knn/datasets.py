@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -20,10 +21,23 @@ SKIMAGE_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field
                   "grass", "gravel", "brick")
 
 
+def usable(path: Path) -> bool:
+    """False for files p5knn would refuse to read (too many pixels), with a note on stderr."""
+    from .images import MAX_PIXELS, image_file_size
+
+    size = image_file_size(path)
+    if size and size[0] * size[1] > MAX_PIXELS:
+        print(f"p5knn: skipping {path}: {size[0]}×{size[1]} is over "
+              f"{MAX_PIXELS / 1e6:.0f} megapixels", file=sys.stderr)
+        return False
+    return True
+
+
 def load_folder(folder: str | os.PathLike, max_per_class: int | None = None,
                 seed: int = 0) -> tuple[list[Path], list[str]]:
     """``(paths, labels)`` of the images in ``folder/<label>/**``; ``max_per_class`` keeps a
-    seeded random sample of each class. Raises if there are fewer than two classes."""
+    seeded random sample of each class; images over the pixel limit are skipped with a
+    note. Raises if there are fewer than two classes."""
     root = Path(folder)
     if not root.is_dir():
         raise FileNotFoundError(f"dataset folder not found: {root}")
@@ -33,7 +47,7 @@ def load_folder(folder: str | os.PathLike, max_per_class: int | None = None,
     classes = sorted(p for p in root.iterdir() if p.is_dir())
     for class_dir in classes:
         files = sorted(p for p in class_dir.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
-                       and p.is_file())
+                       and p.is_file() and usable(p))
         if max_per_class is not None and len(files) > max_per_class:
             files = sorted(rng.sample(files, max_per_class))
         paths += files
@@ -85,7 +99,7 @@ def openclipart(dest: str | os.PathLike, categories: Iterable[str] = ("animals",
     dest = Path(dest)
     rng = random.Random(seed)
     for category in categories:
-        files = sorted((OPENCLIPART / category).rglob("*.png"))
+        files = [f for f in sorted((OPENCLIPART / category).rglob("*.png")) if usable(f)]
         chosen = rng.sample(files, min(per_class, len(files)))
         (dest / category).mkdir(parents=True, exist_ok=True)
         for i, src in enumerate(chosen):
@@ -121,6 +135,7 @@ def photo_vs_drawing(dest: str | os.PathLike, per_class: int | None = None,
     want = per_class or count
     rng = random.Random(seed)
     drawings = sorted(OPENCLIPART.rglob("*.png"))
-    for i, src in enumerate(rng.sample(drawings, want)):
+    chosen = [f for f in rng.sample(drawings, want + 20) if usable(f)][:want]
+    for i, src in enumerate(chosen):
         _link_or_copy(src, dest / "drawing" / f"{i:03d}_{src.name}")
     return dest

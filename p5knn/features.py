@@ -175,11 +175,12 @@ class FeatureExtractor:
         return HeadRegressor(self, **options)
 
     def fine_tune(self, dataset: Any, labels: Sequence[Any] | None = None,
-                  unfreeze_last: int = 20, epochs: int = 5, callback: Any = None,
+                  unfreeze_last: int = 6, epochs: int = 5, callback: Any = None,
                   **options: Any) -> "FeatureExtractor":
         """Fine-tune MobileNet on your images: ``dataset`` is a folder (one sub-folder per
         class), a ``{label: [images]}`` dict, ``(image, label)`` pairs, or images with
-        ``labels=``. The last ``unfreeze_last`` weighted layers train with a new head;
+        ``labels=``. A new head trains first, then the last ``unfreeze_last`` convolution
+        layers with it (BatchNorm stays frozen);
         ``callback(epoch, loss, accuracy)`` follows progress. Returns a new extractor whose
         ``classify`` answers with your labels. Overfits on tiny data: measure it with
         ``p5knn eval --compare --fine-tune``."""

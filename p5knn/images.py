@@ -50,11 +50,35 @@ def _check_bands(bands: str) -> str:
     return upper
 
 
+MAX_PIXELS = int(os.environ.get("P5KNN_MAX_PIXELS", 60_000_000))
+
+
+def image_file_size(path: str | os.PathLike) -> tuple[int, int] | None:
+    """(width, height) from the file header without decoding (None if unknown)."""
+    import warnings
+
+    try:
+        from PIL import Image
+
+        with warnings.catch_warnings():  # we judge the size ourselves, right below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                return img.size
+    except Exception:  # noqa: BLE001 - not something PIL knows; decoding will tell
+        return None
+
+
 def read_image_file(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file as RGB ``uint8``; clear errors for missing or undecodable files."""
+    """Read an image file as RGB ``uint8``; clear errors for missing, undecodable or absurdly
+    large files (over ``P5KNN_MAX_PIXELS``, default 60 megapixels)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"image file not found: {path}")
+    size = image_file_size(path)
+    if size and size[0] * size[1] > MAX_PIXELS:
+        raise ImageError(f"{path} is {size[0]}×{size[1]} ({size[0] * size[1] / 1e6:.0f} "
+                         f"megapixels); p5knn reads images up to {MAX_PIXELS / 1e6:.0f} MP "
+                         "(set P5KNN_MAX_PIXELS to allow more, or downscale it)")
     data = np.fromfile(path, dtype=np.uint8)
     decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if decoded is None:
@@ -64,9 +88,9 @@ def read_image_file(path: str | os.PathLike) -> np.ndarray:
     if decoded.ndim == 2:
         return cv2.cvtColor(decoded, cv2.COLOR_GRAY2RGB)
     if decoded.shape[2] == 4:  # transparent drawings: put them on white paper
-        alpha = decoded[:, :, 3:4].astype(np.float32) / 255.0
-        rgb = decoded[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
-        return cv2.cvtColor(rgb.astype(np.uint8), cv2.COLOR_BGR2RGB)
+        alpha = decoded[:, :, 3:4].astype(np.uint16)
+        bgr = (decoded[:, :, :3] * alpha + 255 * (255 - alpha) + 127) // 255
+        return cv2.cvtColor(bgr.astype(np.uint8), cv2.COLOR_BGR2RGB)
     return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
 
 

@@ -68,16 +68,20 @@ def _label_ids(labels: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
 
 
 def fine_tune(extractor: Any, images_: Sequence[Any], labels: Sequence[Any],
-              unfreeze_last: int = 20, epochs: int = 5, callback: EpochCallback | None = None,
-              learning_rate: float = 1e-4, batch_size: int = 16, augment: bool = True,
-              seed: int = 0) -> Any:
-    """Fine-tune MobileNet: the last ``unfreeze_last`` layers that hold weights are trained
-    together with a new softmax head. Returns a new :class:`FeatureExtractor` whose ``infer``
-    gives the fine-tuned 1024 features and whose ``classify`` answers with your labels."""
+              unfreeze_last: int = 6, epochs: int = 5, callback: EpochCallback | None = None,
+              learning_rate: float = 1e-4, head_epochs: int = 5, batch_size: int = 16,
+              augment: bool = True, seed: int = 0) -> Any:
+    """Fine-tune MobileNet in two phases: first a new softmax head alone (``head_epochs``,
+    learning rate 1e-3), then the last ``unfreeze_last`` convolution layers together with it
+    (``epochs``, ``learning_rate``). BatchNorm layers stay frozen with their ImageNet
+    statistics (small batches would wreck them). Returns a new :class:`FeatureExtractor`
+    whose ``infer`` gives the fine-tuned 1024 features and whose ``classify`` answers with
+    your labels. ``callback(epoch, loss, accuracy)`` counts both phases' epochs."""
     if extractor.name != "mobilenet":
         raise P5KNNError("fine_tune() works on the built-in MobileNet extractor")
-    if int(unfreeze_last) < 0 or int(epochs) < 1:
-        raise ValueError("unfreeze_last must be ≥ 0 and epochs ≥ 1")
+    if int(unfreeze_last) < 0 or int(epochs) < 0 or int(head_epochs) < 0 or \
+            int(epochs) + int(head_epochs) < 1:
+        raise ValueError("unfreeze_last, epochs and head_epochs must be ≥ 0 (and train ≥ 1 epoch)")
     keras = _keras()
     from .convert import keras_to_tflite
     from .features import FeatureExtractor
@@ -89,36 +93,47 @@ def fine_tune(extractor: Any, images_: Sequence[Any], labels: Sequence[Any],
     keras.utils.set_random_seed(seed)
     base = build_keras_mobilenet()
     backbone = keras.Model(base.input, base.outputs[0], name="backbone")
-    weighted = [layer for layer in backbone.layers if layer.weights]
+    convs = [layer for layer in backbone.layers
+             if isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D))]
     for layer in backbone.layers:
         layer.trainable = False
-    for layer in weighted[len(weighted) - int(unfreeze_last):] if unfreeze_last else []:
-        layer.trainable = True
     inputs = keras.Input(x.shape[1:])
     h = _augmentation(keras, seed)(inputs) if augment else inputs
-    features = backbone(h, training=False)  # BatchNorm keeps ImageNet statistics
+    features = backbone(h, training=False)
     probs = keras.layers.Dense(len(names), activation="softmax", name="head")(
         keras.layers.Dropout(0.2)(features))
     model = keras.Model(inputs, probs)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x, y, epochs=int(epochs), batch_size=min(batch_size, len(x)), shuffle=True,
-              verbose=0, callbacks=_reporter(keras, callback))
+    done = [0]
+
+    def phase(epochs_: int, rate: float) -> None:
+        if epochs_ < 1:
+            return
+        model.compile(optimizer=keras.optimizers.Adam(rate),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        report = None if callback is None else (
+            lambda e, l, a: callback(done[0] + e, l, a))
+        model.fit(x, y, epochs=int(epochs_), batch_size=min(batch_size, len(x)),
+                  shuffle=True, verbose=0, callbacks=_reporter(keras, report))
+        done[0] += int(epochs_)
+
+    phase(head_epochs, 1e-3)
+    if unfreeze_last:
+        for layer in convs[-int(unfreeze_last):]:
+            layer.trainable = True
+    phase(epochs, learning_rate)
     plain_in = keras.Input(x.shape[1:])
     plain_features = backbone(plain_in, training=False)
     plain_probs = model.get_layer("head")(plain_features)
-    export = keras.Model(plain_in, [plain_features, plain_probs])
-    flat = keras_to_tflite(export)
+    flat = keras_to_tflite(keras.Model(plain_in, [plain_features, plain_probs]))
     digest = hashlib.sha256(flat).hexdigest()[:10]
 
     def factory(threads: int) -> TFLiteRunner:
         return TFLiteRunner(flat, num_threads=threads)
 
-    runner = factory(0)
-    return FeatureExtractor(runner, f"mobilenet-finetuned-{digest}", 0, 1, [str(n) for n in names],
-                            "mobilenet", head_is_logits=False,
-                            source=f"MobileNetV1 fine-tuned ({unfreeze_last} layers, "
-                                   f"{epochs} epochs, {len(x)} images)",
+    return FeatureExtractor(factory(0), f"mobilenet-finetuned-{digest}", 0, 1,
+                            [str(n) for n in names], "mobilenet", head_is_logits=False,
+                            source=f"MobileNetV1 fine-tuned (last {unfreeze_last} conv layers, "
+                                   f"{head_epochs}+{epochs} epochs, {len(x)} images)",
                             runner_factory=factory)
 
 
