@@ -57,6 +57,7 @@ def py5_to_rgb(obj: Any) -> np.ndarray:
 def numpy_to_py5_image(frame: np.ndarray, bands: str, dst: Any | None, sketch: Any | None) -> Any:
     """Copy a numpy frame into ``dst`` (a reused ``Py5Image``; created when None)."""
     sketch = sketch or _py5().get_current_sketch()
+    link_for(sketch)  # any p5knn use inside a sketch attaches p5knn's hook (watchdog, exit)
     mode = "BGR" if bands.upper().startswith("BGR") else "RGB"
     if dst is not None and (dst.pixel_width, dst.pixel_height) != (frame.shape[1], frame.shape[0]):
         dst = None

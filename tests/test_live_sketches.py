@@ -61,7 +61,7 @@ def test_sketch_that_dies_in_draw_lets_the_process_exit():
 
 
 SKETCHES = ["webcam_classifier", "webcam_classifier_class_mode", "gesture_particles",
-            "imagenet_labeller", "mouse_vectors"]
+            "imagenet_labeller", "mouse_vectors", "train_head_live", "regression_slider"]
 
 
 @pytest.mark.parametrize("name", SKETCHES)
