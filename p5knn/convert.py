@@ -26,5 +26,6 @@ def keras_to_tflite(model: Any) -> bytes:
 
 
 def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ start-up chatter before it is imported."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Silence TensorFlow's C++ start-up chatter (oneDNN, CUDA probing) before it is imported;
+    a ``TF_CPP_MIN_LOG_LEVEL`` you set yourself wins. Python exceptions are unaffected."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -19,6 +19,9 @@ FEATURE_SIZE = 1024
 
 def build_keras_mobilenet() -> Any:
     """Return a ``keras.Model`` mapping ``x/127.5-1`` images to ``[features, logits]``."""
+    from .convert import quiet_tensorflow
+
+    quiet_tensorflow()
     import keras
 
     base = keras.applications.MobileNet(
