@@ -26,7 +26,7 @@ import numpy as np
 from . import images
 from .atomic import atomic_file
 from .errors import CorruptFileError, EmptyClassifierError, FeatureSizeError, P5KNNError
-from .knn_classifier import clean_label, parse_target
+from .knn_classifier import clean_label, parse_target, to_vector
 from .worker import Callback, ErrorCallback, Worker
 
 META_NAME = "p5knn_head.json"
@@ -112,16 +112,18 @@ class Head:
 
     add_example = add_image  #: the KNN classifier's name for the same thing
 
-    def _add_now(self, image: Any, target: Any, bands: str, crop: str | None) -> int:
+    def _vector(self, image: Any, bands: str, crop: str | None) -> np.ndarray:
+        """Features of an image, or a checked feature vector of the extractor's length."""
         if images.is_image_like(image):
-            vector = self.extractor.infer(image, bands, crop)
-        else:
-            from .knn_classifier import to_vector
+            return self.extractor.infer(image, bands, crop)
+        vector = to_vector(image)
+        if len(vector) != self.extractor.feature_size:
+            raise FeatureSizeError(f"feature vector has {len(vector)} numbers; "
+                                   f"{self.extractor.name} gives {self.extractor.feature_size}")
+        return vector
 
-            vector = to_vector(image)
-            if len(vector) != self.extractor.feature_size:
-                raise FeatureSizeError(f"feature vector has {len(vector)} numbers; "
-                                       f"{self.extractor.name} gives {self.extractor.feature_size}")
+    def _add_now(self, image: Any, target: Any, bands: str, crop: str | None) -> int:
+        vector = self._vector(image, bands, crop)
         with self._lock:
             self._features.append(vector)
             self._targets.append(target)
@@ -212,16 +214,7 @@ class Head:
         if net is None:
             raise EmptyClassifierError("the head is not trained yet: add examples, then "
                                        "call train()")
-        if images.is_image_like(image):
-            vector = self.extractor.infer(image, bands, crop)
-        else:
-            from .knn_classifier import to_vector
-
-            vector = to_vector(image)
-            if len(vector) != self.extractor.feature_size:
-                raise FeatureSizeError(f"feature vector has {len(vector)} numbers; "
-                                       f"{self.extractor.name} gives {self.extractor.feature_size}")
-        return net(vector[None])[0]
+        return net(self._vector(image, bands, crop)[None])[0]
 
     def _async(self, fn: Callable[..., Any], image: Any, bands: str, crop: str | None,
                callback: Callback | None, on_error: ErrorCallback | None) -> Future:

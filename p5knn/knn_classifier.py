@@ -425,11 +425,16 @@ class KNNClassifier:
         opts = {**self._options, **{n: _check_option(n, v) for n, v in options.items()}}
         if callback is None and on_error is None:
             return self._predict(x, k, opts, bands, crop)
-        is_image = images.is_image_like(x)
+        return self._in_background(self._predict, x, k, opts, bands, crop, callback, on_error)
+
+    def _in_background(self, fn: Any, x: Any, k: int, how: Any, bands: str | None,
+                       crop: str | None, callback: Callback | None,
+                       on_error: ErrorCallback | None) -> Future:
+        """Run ``fn(snapshot of x, k, how, bands, crop)`` on the worker, latest request wins."""
         snap, snap_bands = images.snapshot(x, bands or self.bands)
-        worker = self.extractor.worker if is_image else self._own_worker()
-        return worker.submit_latest((id(self), "predict"), self._predict, snap, k, opts,
-                                    snap_bands, crop, callback=callback, on_error=on_error,
+        worker = self.extractor.worker if images.is_image_like(x) else self._own_worker()
+        return worker.submit_latest((id(self), "predict"), fn, snap, k, how, snap_bands, crop,
+                                    callback=callback, on_error=on_error,
                                     deliver=self._deliver())
 
     classify = predict_class  #: ml5's name for ``predict_class``
@@ -447,12 +452,8 @@ class KNNClassifier:
         how = _check_option("weights", weights) if weights is not None else self.options["weights"]
         if callback is None and on_error is None:
             return self._predict_value(x, k, how, bands, crop)
-        is_image = images.is_image_like(x)
-        snap, snap_bands = images.snapshot(x, bands or self.bands)
-        worker = self.extractor.worker if is_image else self._own_worker()
-        return worker.submit_latest((id(self), "predict"), self._predict_value, snap, k, how,
-                                    snap_bands, crop, callback=callback, on_error=on_error,
-                                    deliver=self._deliver())
+        return self._in_background(self._predict_value, x, k, how, bands, crop, callback,
+                                   on_error)
 
     def _predict_value(self, x: Any, k: int, how: str, bands: str | None,
                        crop: str | None) -> RegressionResult:
