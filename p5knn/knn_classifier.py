@@ -136,7 +136,8 @@ class KNNClassifier:
                  metric: str = _UNSET, weights: str = _UNSET, balanced: bool = _UNSET,
                  min_similarity: float | None = _UNSET, unknown_label: Label = _UNSET,
                  thumbnails: bool | int = False, bands: str = "RGB",
-                 crop: str | None = None, sketch: Any = None, callbacks: str = "auto") -> None:
+                 crop: str | None = None, sketch: Any = None, callbacks: str = "auto",
+                 autosave: str | Path | None = None, autosave_interval: float = 1.0) -> None:
         given = {"k": k, "metric": metric, "weights": weights, "balanced": balanced,
                  "min_similarity": min_similarity, "unknown_label": unknown_label}
         self._explicit = {name for name, value in given.items() if value is not _UNSET}
@@ -158,7 +159,11 @@ class KNNClassifier:
         self.callbacks = check_mode(callbacks)
         self._continuous: ContinuousLoop | None = None
         self._linked: set[int] = set()
+        self.version = 0  #: increases with every change to the examples or options
+        self._autosaver: Any = None
         self._reset()
+        if autosave is not None:
+            self.autosave(autosave, autosave_interval)
 
     # ------------------------------------------------------------------ state
     def _reset(self) -> None:
@@ -210,6 +215,7 @@ class KNNClassifier:
         with self._lock:
             self._options.update(checked)
             self._explicit.update(checked)
+            self._mutated()
 
     @property
     def labels(self) -> list[Label]:
@@ -347,6 +353,7 @@ class KNNClassifier:
             self._thumbs.append(thumb)
             self._history.append(self._next_id)
             self._next_id += 1
+            self._mutated()
             return index
 
     def _add_value(self, vector: np.ndarray, value: float | np.ndarray, thumb: Any) -> int:
@@ -365,6 +372,7 @@ class KNNClassifier:
         self._thumbs.append(thumb)
         self._history.append(self._next_id)
         self._next_id += 1
+        self._mutated()
         return index
 
     # ------------------------------------------------------------ sketch glue
@@ -617,6 +625,13 @@ class KNNClassifier:
             model = self._model
             self._reset()
             self._model = model
+        self._mutated()
+
+    def _mutated(self) -> None:
+        """Count a change (the autosaver persists every version); call with the lock held."""
+        self.version += 1
+        if self._autosaver is not None:
+            self._autosaver.changed()
 
     def clear_label(self, label: Label) -> None:
         """Remove every example of ``label`` (raises :class:`UnknownLabelError` if absent)."""
@@ -630,6 +645,7 @@ class KNNClassifier:
             model = self._model
             self._reset()
             self._model = model
+            self._mutated()
 
     def remove_example(self, index: int) -> Label:
         """Remove the example at ``index`` (as in ``result.neighbors``); return its label.
@@ -750,7 +766,11 @@ class KNNClassifier:
     def load(self, path: str | Path) -> "KNNClassifier":
         """Replace this classifier's examples with those in ``path`` (a p5knn file or an ml5
         JSON). The file is fully checked first: on any error nothing changes."""
-        data = storage.load_any(path)
+        self._restore(storage.load_any(path))
+        return self
+
+    def _restore(self, data: storage.SavedData) -> None:
+        """Replace the state with checked file contents."""
         with self._lock:
             self._reset()
             self._model = data.model
@@ -761,6 +781,13 @@ class KNNClassifier:
             self._label_pos = {_key(lab): i for i, lab in enumerate(self._labels)}
             self._sizes = np.bincount(data.class_ids, minlength=len(self._labels)).astype(np.int64)
             n = len(data.features)
+            self._store.extend(data.features, data.class_ids, np.arange(n))
+            self._thumbs = [None] * n if data.thumbnails is None else list(data.thumbnails)
+            self._next_id = n
+            self._history = list(range(self._next_id))
+            if not n:
+                self._labels, self._label_pos = [], {}
+                self._sizes = np.zeros(0, np.int64)
             if data.targets is not None:
                 self._task = "regression"
                 self._targets = np.empty((max(64, 2 * n), data.targets.shape[1]))
@@ -769,19 +796,34 @@ class KNNClassifier:
                 self._sizes = np.zeros(0, np.int64)
             elif n:
                 self._task = "classification"
-            self._store.extend(data.features, data.class_ids, np.arange(n))
-            self._thumbs = [None] * n if data.thumbnails is None else list(data.thumbnails)
-            self._next_id = n
-            self._history = list(range(self._next_id))
-            if not len(data.features):
-                self._labels, self._label_pos = [], {}
-                self._sizes = np.zeros(0, np.int64)
-        return self
+            self._mutated()
+
+    # ----------------------------------------------------------------- autosave
+    def autosave(self, path: str | Path, interval: float = 1.0,
+                 on_error: ErrorCallback | None = None) -> Any:
+        """Resume from ``path`` (or its ``.bak`` if damaged) and save every change there
+        within ``interval`` seconds, crash-safely. Returns the :class:`AutoSaver`."""
+        from .autosave import attach
+
+        if self._autosaver is not None:
+            self._autosaver.close()
+        self._autosaver = attach(self, path, interval, on_error)
+        return self._autosaver
+
+    def wait_saved(self, timeout: float | None = None) -> bool:
+        """With autosave: block until every change so far is on disk (False on timeout)."""
+        if self._autosaver is None:
+            raise P5KNNError("autosave is off: create(autosave='file.p5knn') to turn it on")
+        self.flush(timeout)
+        return self._autosaver.wait_saved(timeout)
 
     def close(self) -> None:
         """Stop continuous classification and this classifier's own background thread (the
-        extractor's thread is shared and left running)."""
+        extractor's thread is shared and left running); with autosave, save what is pending."""
         self.classify_stop(wait=False)
+        if self._autosaver is not None:
+            self._autosaver.close()
+            self._autosaver = None
         with self._extractor_lock:
             if self._worker is not None:
                 self._worker.close()
@@ -797,7 +839,8 @@ def create(extractor: FeatureExtractor | str | None = None, **options: Any) -> K
     it the answer is ``unknown_label``), ``thumbnails=False``, ``bands="RGB"``, ``crop=None``.
     ``sketch``: the py5 sketch whose animation thread runs callbacks (class mode: ``self``;
     module mode finds it). ``callbacks``: ``"auto"`` (the sketch's thread when one runs, else
-    the worker thread), ``"sketch"`` or ``"worker"``.
+    the worker thread), ``"sketch"`` or ``"worker"``. ``autosave="file.p5knn"`` resumes from
+    that file and saves every change there within ``autosave_interval`` seconds.
     """
     return KNNClassifier(extractor, **options)
 
