@@ -143,6 +143,50 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    return (host or "127.0.0.1"), int(port)
+
+
+def _osc(args: argparse.Namespace) -> int:
+    import signal
+    import time
+
+    from .camera import Camera
+    from .knn_classifier import create
+    from .osc import OSCBridge
+
+    knn = create(k=args.k, metric=args.metric, autosave=args.autosave)
+    if args.load:
+        knn.load(args.load)
+    camera = None
+    if not args.features:
+        camera = Camera(args.video) if args.video else Camera("demo") if args.demo else \
+            Camera(args.camera)
+    bridge = OSCBridge(knn, _address(args.send), _address(args.listen), source=camera,
+                       wekinator=args.wekinator)
+    print(f"p5knn osc: listening on {bridge.address[0]}:{bridge.address[1]}, sending to "
+          f"{args.send}; input: {camera.status if camera else 'feature vectors (/wek/inputs)'}",
+          flush=True)
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *a: stop.update(now=True))
+    start = time.monotonic()
+    try:
+        while not stop["now"] and (args.seconds is None or
+                                   time.monotonic() - start < args.seconds):
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bridge.close()
+        knn.close()
+        if camera:
+            camera.close()
+    print(f"p5knn osc: {bridge.received} messages, {bridge.sent} predictions sent, "
+          f"{bridge.malformed} malformed packets, {len(knn)} examples", flush=True)
+    return 0
+
+
 def _info(_args: argparse.Namespace) -> int:
     from . import __version__
     from .features import MOBILENET_KEY
@@ -214,6 +258,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     pred.add_argument("--min-similarity", type=float)
     pred.add_argument("--json", action="store_true")
     pred.set_defaults(run=_predict)
+    osc = sub.add_parser("osc", help="run headless, talking OSC (Wekinator-compatible)")
+    osc.add_argument("--send", default="127.0.0.1:12000", help="where predictions go")
+    osc.add_argument("--listen", default="127.0.0.1:12001",
+                     help="where control messages arrive (0.0.0.0:PORT to accept the network)")
+    osc.add_argument("--features", action="store_true",
+                     help="no camera: feature vectors arrive as /wek/inputs")
+    osc.add_argument("--camera", type=int, default=0)
+    osc.add_argument("--video")
+    osc.add_argument("--demo", action="store_true")
+    osc.add_argument("--wekinator", action="store_true", help="also send /wek/outputs")
+    osc.add_argument("--k", type=int, default=3)
+    osc.add_argument("--metric", default="cosine", choices=["cosine", "euclidean"])
+    osc.add_argument("--load", help="start from this classifier file")
+    osc.add_argument("--autosave", help="resume from and keep saving to this file")
+    osc.add_argument("--seconds", type=float, help="stop after this long")
+    osc.set_defaults(run=_osc)
     info = sub.add_parser("info", help="version, weights and model cache")
     info.set_defaults(run=_info)
     args = parser.parse_args(argv)
