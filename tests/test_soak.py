@@ -1,0 +1,35 @@
+"""Soak: continuous predictions with periodic adds and autosaves. Short in CI;
+P5KNN_SOAK_SECONDS=3600 (say) for a long run. Reports memory growth, callback gaps and
+thread / file-handle counts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+
+
+@pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="py5 needs a display (xvfb-run)")
+def test_soak_memory_callbacks_threads_files():
+    seconds = float(os.environ.get("P5KNN_SOAK_SECONDS", "20"))
+    out = subprocess.run([sys.executable, str(HERE / "scripts" / "soak_sketch.py")],
+                         capture_output=True, text=True, timeout=seconds * 3 + 120,
+                         env={**os.environ, "P5KNN_SOAK_SECONDS": str(seconds)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print("\nsoak report:", json.dumps(r, indent=1))
+    assert r["frames"] > 20 * seconds                 # the sketch kept drawing
+    assert r["callbacks"] > 10 * seconds              # predictions kept coming …
+    assert r["max_callback_gap_s"] < 2.0              # … without stopping
+    assert r["last_callback_age_s"] < 1.0
+    assert r["saved_examples"] == r["examples"]       # autosave caught up with every add
+    assert r["threads_end"] <= r["threads_start"] + 1
+    assert r["files_end"] <= r["files_start"] + 2
+    # memory: examples (1024 floats + a 64×64 thumbnail ≈ 16 kB each) are the only growth
+    assert r["rss_growth_mb"] < 40 + 0.02 * r["examples"]
