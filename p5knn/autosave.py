@@ -27,6 +27,27 @@ from .version import __version__
 from .worker import report_error
 
 
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim`` (None elsewhere)."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim() if sys.platform.startswith("linux") else None
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by a save back to the system. Each save allocates and frees buffers
+    the size of the whole file; without this glibc keeps them in its heap and the resident
+    size of a process saving for days creeps up (measured in the soak test)."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
 class AutosaveWarning(UserWarning):
     """The autosave file was damaged and the backup was used (or similar)."""
 
@@ -147,6 +168,9 @@ class AutoSaver:
             self.last_error = exc
             report_error(exc, self.on_error, f"autosave to {self.path}")
             return False
+        finally:
+            del data
+            release_freed_memory()
         with self._cond:
             self.saved_version = max(self.saved_version, version)
             self.saves += 1

@@ -19,7 +19,7 @@ import numpy as np
 from . import images, storage
 from .errors import (EmptyClassifierError, FeatureSizeError, P5KNNError, UnknownLabelError)
 from .features import FeatureExtractor, feature_extractor
-from .neighbors import METRICS, WEIGHTS, ExampleStore, average, top_k, vote
+from .neighbors import METRICS, WEIGHTS, ExampleStore, average, vote
 from .results import KNNResult, Label, Neighbor, RegressionResult
 from .version import __version__
 from .continuous import ContinuousLoop
@@ -137,7 +137,8 @@ class KNNClassifier:
                  min_similarity: float | None = _UNSET, unknown_label: Label = _UNSET,
                  thumbnails: bool | int = False, bands: str = "RGB",
                  crop: str | None = None, sketch: Any = None, callbacks: str = "auto",
-                 autosave: str | Path | None = None, autosave_interval: float = 1.0) -> None:
+                 autosave: str | Path | None = None, autosave_interval: float = 1.0,
+                 dtype: str = "float32", index_threshold: int | None = _UNSET) -> None:
         given = {"k": k, "metric": metric, "weights": weights, "balanced": balanced,
                  "min_similarity": min_similarity, "unknown_label": unknown_label}
         self._explicit = {name for name, value in given.items() if value is not _UNSET}
@@ -161,13 +162,28 @@ class KNNClassifier:
         self._linked: set[int] = set()
         self.version = 0  #: increases with every change to the examples or options
         self._autosaver: Any = None
+        if dtype not in ("float32", "float16"):
+            raise ValueError(f"dtype must be 'float32' or 'float16', got {dtype!r}")
+        if index_threshold is _UNSET:
+            from .vector_index import DEFAULT_THRESHOLD
+
+            index_threshold = DEFAULT_THRESHOLD
+        if index_threshold is not None and (
+                isinstance(index_threshold, bool) or
+                not isinstance(index_threshold, (int, np.integer)) or index_threshold < 1):
+            raise ValueError(f"index_threshold must be None or a whole number ≥ 1, got "
+                             f"{index_threshold!r}")
+        self._store_options = {"dtype": dtype, "index_threshold": index_threshold}
+        self._store: ExampleStore | None = None
         self._reset()
         if autosave is not None:
             self.autosave(autosave, autosave_interval)
 
     # ------------------------------------------------------------------ state
     def _reset(self) -> None:
-        self._store = ExampleStore()
+        if getattr(self, "_store", None) is not None:
+            self._store.close()
+        self._store = ExampleStore(metric=self._options["metric"], **self._store_options)
         self._labels: list[Label] = []
         self._label_pos: dict[tuple[type, Label], int] = {}
         self._sizes = np.zeros(0, np.int64)
@@ -215,6 +231,7 @@ class KNNClassifier:
         with self._lock:
             self._options.update(checked)
             self._explicit.update(checked)
+            self._store.set_metric(self._options["metric"])
             self._mutated()
 
     @property
@@ -233,6 +250,21 @@ class KNNClassifier:
     def feature_size(self) -> int | None:
         """Length of the stored feature vectors (None while empty)."""
         return self._store.dim
+
+    @property
+    def dtype(self) -> str:
+        """How examples are stored: ``"float32"`` or ``"float16"`` (half the memory)."""
+        return self._store_options["dtype"]
+
+    @property
+    def index_state(self) -> str:
+        """The approximate index for very large sets: ``"off"`` (exact search), ``"building"``
+        (in the background; exact search answers meanwhile) or ``"ready"``."""
+        return self._store.index_state
+
+    def wait_for_index(self, timeout: float = 3600.0) -> bool:
+        """Block until a background index build finishes; True when the index is in use."""
+        return self._store.wait_for_index(timeout)
 
     @property
     def model(self) -> str | None:
@@ -333,6 +365,7 @@ class KNNClassifier:
         is_value = isinstance(label, (float, np.ndarray))
         with self._lock:
             self._check_dim(len(vector), "feature vector")
+            self._store.check_rows(vector)
             self._check_task("value" if is_value else "class", label)
             if self.metric == "cosine" and not np.any(vector):
                 raise ValueError("the image's features are all zero; cosine similarity is "
@@ -475,17 +508,16 @@ class KNNClassifier:
             self._check_dim(len(vector), "feature vector")
             if self.metric == "cosine" and not np.any(vector):
                 raise ValueError("cannot predict an all-zero vector with cosine similarity")
-            similarity, distance = store.scores(vector, self.metric)
-            nearest = top_k(similarity, store.class_ids, min(k, store.count))
+            nearest, similarity, distance = store.nearest(vector, min(k, store.count),
+                                                          self.metric)
             targets = self._targets[: store.count]
-            mean = average(targets[nearest], distance[nearest], how)
-            neighbors = tuple(Neighbor(int(i), self._value(i), float(similarity[i]),
-                                       float(distance[i])) for i in nearest)
-            best = int(nearest[0])
+            mean = average(targets[nearest], distance, how)
+            neighbors = tuple(Neighbor(int(i), self._value(i), float(sim), float(dist))
+                              for i, sim, dist in zip(nearest, similarity, distance))
             return RegressionResult(
                 value=float(mean[0]) if self._scalar_targets else mean,
-                neighbors=neighbors, distance=float(distance[best]),
-                similarity=float(similarity[best]), k=len(nearest))
+                neighbors=neighbors, distance=float(distance[0]),
+                similarity=float(similarity[0]), k=len(nearest))
 
     def _value(self, index: int) -> Any:
         row = self._targets[index]
@@ -516,7 +548,6 @@ class KNNClassifier:
         metric = opts["metric"]
         if metric == "cosine" and not np.any(vector):
             raise ValueError("cannot predict an all-zero vector with cosine similarity")
-        similarity, distance = store.scores(vector, metric)
         k_val = min(k, store.count)
         if k_val >= store.count and len(self._labels) > 1 and opts["weights"] == "uniform" \
                 and not opts["balanced"] and not self._warned_k:
@@ -525,21 +556,20 @@ class KNNClassifier:
                           "biggest class whatever the input. Add examples, lower k, or use "
                           "balanced=True / weights='distance'.", KTooLargeWarning, stacklevel=4)
         class_ids = store.class_ids
-        nearest = top_k(similarity, class_ids, k_val)
-        conf = vote(class_ids[nearest], distance[nearest], len(self._labels), opts["weights"],
+        nearest, similarity, distance = store.nearest(vector, k_val, metric)
+        conf = vote(class_ids[nearest], distance, len(self._labels), opts["weights"],
                     self._sizes.astype(np.float64) if opts["balanced"] else None)
         winner = int(np.argmax(conf))
-        best = int(nearest[0])
         threshold = opts["min_similarity"]
-        unknown = threshold is not None and float(similarity[best]) < threshold
-        neighbors = tuple(Neighbor(int(i), self._labels[class_ids[i]], float(similarity[i]),
-                                   float(distance[i])) for i in nearest)
+        unknown = threshold is not None and float(similarity[0]) < threshold
+        neighbors = tuple(Neighbor(int(i), self._labels[class_ids[i]], float(sim), float(dist))
+                          for i, sim, dist in zip(nearest, similarity, distance))
         return KNNResult(
             label=opts["unknown_label"] if unknown else self._labels[winner],
             class_index=-1 if unknown else winner,
             confidences={lab: float(c) for lab, c in zip(self._labels, conf)},
-            neighbors=neighbors, distance=float(distance[best]),
-            similarity=float(similarity[best]), unknown=unknown, k=k_val)
+            neighbors=neighbors, distance=float(distance[0]),
+            similarity=float(similarity[0]), unknown=unknown, k=k_val)
 
     def classify_start(self, source: Any, callback: Callback, k: int | None = None, *,
                        on_error: ErrorCallback | None = None, bands: str | None = None,
@@ -730,7 +760,8 @@ class KNNClassifier:
         targets = None
         if self._task == "regression":
             targets = self._targets[: self._store.count].copy()
-        return storage.SavedData(self._store.matrix(), self._store.class_ids.copy(),
+        return storage.SavedData(self._store.matrix(),
+                                 self._store.class_ids.copy(),
                                  list(self._labels), self._model, dict(self._options), thumbs,
                                  targets, self._scalar_targets)
 
@@ -755,7 +786,7 @@ class KNNClassifier:
                 raise EmptyClassifierError("nothing to save: the classifier has no examples")
             data = self._saved_data(thumbnails and fmt == "p5knn")
         if fmt == "ml5":
-            rows = data.features
+            rows = data.features.astype(np.float32)
             norms = np.linalg.norm(rows, axis=1, keepdims=True)
             normalized = rows / np.where(norms == 0, 1, norms) if self.metric == "cosine" else rows
             storage.save_ml5(path, data, normalized.astype(np.float32), __version__)
@@ -772,6 +803,7 @@ class KNNClassifier:
     def _restore(self, data: storage.SavedData) -> None:
         """Replace the state with checked file contents."""
         with self._lock:
+            self._store.check_rows(data.features)
             self._reset()
             self._model = data.model
             for name, value in data.options.items():
@@ -841,14 +873,22 @@ def create(extractor: FeatureExtractor | str | None = None, **options: Any) -> K
     module mode finds it). ``callbacks``: ``"auto"`` (the sketch's thread when one runs, else
     the worker thread), ``"sketch"`` or ``"worker"``. ``autosave="file.p5knn"`` resumes from
     that file and saves every change there within ``autosave_interval`` seconds.
+    ``dtype="float16"`` halves the examples' memory; above ``index_threshold`` examples
+    (default 50 000; None: never) an HNSW index is built in the background and used.
     """
     return KNNClassifier(extractor, **options)
 
 
 def load(path: str | Path, extractor: FeatureExtractor | str | None = None,
          **options: Any) -> KNNClassifier:
-    """Create a classifier and load ``path`` into it."""
-    return create(extractor, **options).load(path)
+    """Create a classifier and load ``path`` into it (stored as float16 when the file is,
+    unless ``dtype`` is given)."""
+    data = storage.load_any(path)
+    if data.features.dtype == np.float16:
+        options.setdefault("dtype", "float16")
+    knn = create(extractor, **options)
+    knn._restore(data)
+    return knn
 
 
 __all__ = ["KNNClassifier", "KTooLargeWarning", "create", "load", "P5KNNError"]

@@ -1,10 +1,16 @@
 """Example storage and the k-nearest-neighbour math (tfjs-models knn-classifier semantics).
 
 Rows live in fixed-size chunks, so adding an example never copies the ones already stored
-(no growth stall), and a query is one matrix-vector product per chunk.
+(no growth stall), and a query is one matrix-vector product per chunk. Rows can be stored as
+float16 (half the memory). Above ``index_threshold`` rows an HNSW index
+(:mod:`p5knn.vector_index`) is built in the background and then proposes candidates that
+are re-scored exactly.
 """
 
 from __future__ import annotations
+
+import threading
+from typing import Any
 
 import numpy as np
 
@@ -15,19 +21,40 @@ _MIN_DISTANCE = 1e-6
 
 
 class ExampleStore:
-    """Feature rows (float32) with a class id and a stable example id per row."""
+    """Feature rows (float32 or float16) with a class id and a stable, increasing example id
+    per row; optionally an approximate index for very large sets."""
 
-    def __init__(self, chunk_rows: int = CHUNK_ROWS) -> None:
+    def __init__(self, chunk_rows: int = CHUNK_ROWS, dtype: str = "float32",
+                 index_threshold: int | None = None, metric: str = "cosine") -> None:
+        if dtype not in ("float32", "float16"):
+            raise ValueError(f"dtype must be 'float32' or 'float16', got {dtype!r}")
         self.chunk_rows = chunk_rows
+        self.dtype = np.dtype(dtype)
+        self.index_threshold = index_threshold
+        self.metric = metric
         self.dim: int | None = None
         self.count = 0
         self._chunks: list[np.ndarray] = []
         self._norms = np.empty(0, np.float32)
         self._class_ids = np.empty(0, np.int32)
         self._example_ids = np.empty(0, np.int64)
+        self._index: Any = None                  # VectorIndex once built
+        self._index_state = "off"                # off | building | ready
+        self._index_lock = threading.Lock()
+        self._pending_add: list[tuple[np.ndarray, np.ndarray]] = []
+        self._pending_remove: set[int] = set()
+        self._generation = 0                     # bumped to cancel a background build
 
     def __len__(self) -> int:
         return self.count
+
+    def check_rows(self, rows: np.ndarray) -> None:
+        """Raise ValueError if ``rows`` cannot be stored exactly enough in this store's dtype
+        (float16 holds magnitudes up to 65504)."""
+        if self.dtype == np.float16 and rows.size and \
+                float(np.max(np.abs(rows))) > float(np.finfo(np.float16).max):
+            raise ValueError("a feature value is larger than float16 can hold (65504); "
+                             "use dtype='float32' or scale the vectors")
 
     @staticmethod
     def _grow(arr: np.ndarray, needed: int) -> np.ndarray:
@@ -43,16 +70,18 @@ class ExampleStore:
             self.dim = int(vector.shape[0])
         row = self.count % self.chunk_rows
         if row == 0:
-            self._chunks.append(np.empty((self.chunk_rows, self.dim), np.float32))
+            self._chunks.append(np.empty((self.chunk_rows, self.dim), self.dtype))
         self._chunks[-1][row] = vector
+        stored = self._chunks[-1][row].astype(np.float32)
         n = self.count + 1
         self._norms = self._grow(self._norms, n)
         self._class_ids = self._grow(self._class_ids, n)
         self._example_ids = self._grow(self._example_ids, n)
-        self._norms[self.count] = np.sqrt(np.dot(vector, vector))
+        self._norms[self.count] = np.sqrt(np.dot(stored, stored))
         self._class_ids[self.count] = class_id
         self._example_ids[self.count] = example_id
         self.count = n
+        self._index_add(np.array([example_id]), stored[None])
         return n - 1
 
     @property
@@ -66,17 +95,22 @@ class ExampleStore:
         return self._example_ids[: self.count]
 
     def row(self, index: int) -> np.ndarray:
-        """A copy of one stored row."""
-        return self._chunks[index // self.chunk_rows][index % self.chunk_rows].copy()
+        """A float32 copy of one stored row."""
+        return self._chunks[index // self.chunk_rows][index % self.chunk_rows].astype(np.float32)
 
     def matrix(self) -> np.ndarray:
         """All rows as one new ``(count, dim)`` array."""
         if self.count == 0:
-            return np.empty((0, self.dim or 0), np.float32)
+            return np.empty((0, self.dim or 0), self.dtype)
         return np.concatenate(self._chunks)[: self.count]
 
     def extend(self, rows: np.ndarray, class_ids: np.ndarray, example_ids: np.ndarray) -> None:
         """Store many rows at once (chunk by chunk, no per-row Python work)."""
+        self._write(rows, class_ids, example_ids)
+        if len(rows):
+            self._index_add(np.asarray(example_ids), rows)
+
+    def _write(self, rows: np.ndarray, class_ids: np.ndarray, example_ids: np.ndarray) -> None:
         if not len(rows):
             return
         if self.dim is None:
@@ -85,29 +119,143 @@ class ExampleStore:
         self._norms = self._grow(self._norms, n)
         self._class_ids = self._grow(self._class_ids, n)
         self._example_ids = self._grow(self._example_ids, n)
-        self._norms[self.count:n] = np.sqrt(np.einsum("ij,ij->i", rows, rows))
         self._class_ids[self.count:n] = class_ids
         self._example_ids[self.count:n] = example_ids
         done = 0
         while done < len(rows):
             row = self.count % self.chunk_rows
             if row == 0:
-                self._chunks.append(np.empty((self.chunk_rows, self.dim), np.float32))
+                self._chunks.append(np.empty((self.chunk_rows, self.dim), self.dtype))
             take = min(self.chunk_rows - row, len(rows) - done)
-            self._chunks[-1][row:row + take] = rows[done:done + take]
+            block = self._chunks[-1][row:row + take]
+            block[:] = rows[done:done + take]
+            as32 = block.astype(np.float32)
+            self._norms[self.count:self.count + take] = np.sqrt(np.einsum("ij,ij->i", as32,
+                                                                          as32))
             done += take
             self.count += take
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop every row where ``mask`` is False, keeping the order of the rest."""
+        self._index_remove(self.example_ids[~mask])
         rows = self.matrix()[mask]
         class_ids = self.class_ids[mask].copy()
         example_ids = self.example_ids[mask].copy()
-        dim = self.dim
-        self.__init__(self.chunk_rows)  # type: ignore[misc]
-        if len(rows):
-            self.dim = dim
-        self.extend(rows, class_ids, example_ids)
+        self._chunks, self.count = [], 0
+        self._write(rows, class_ids, example_ids)
+
+    # ------------------------------------------------------------ the index
+    def _index_add(self, ids: np.ndarray, rows: np.ndarray) -> None:
+        with self._index_lock:
+            state = self._index_state
+            if state == "ready":
+                self._index.add(ids, rows.astype(np.float32))
+            elif state == "building":
+                self._pending_add.append((np.array(ids), np.array(rows, np.float32)))
+        if state == "off" and self.index_threshold and self.count >= self.index_threshold:
+            self._start_index()
+
+    def _index_remove(self, ids: np.ndarray) -> None:
+        with self._index_lock:
+            if self._index_state == "ready":
+                self._index.remove(ids)
+            elif self._index_state == "building":
+                self._pending_remove.update(int(i) for i in ids)
+
+    def set_metric(self, metric: str) -> None:
+        """Change the metric; an index built for the old one is dropped and rebuilt."""
+        if metric == self.metric:
+            return
+        self.metric = metric
+        with self._index_lock:
+            self._generation += 1
+            self._index, self._index_state = None, "off"
+            self._pending_add, self._pending_remove = [], set()
+        if self.index_threshold and self.count >= self.index_threshold:
+            self._start_index()
+
+    def _start_index(self) -> None:
+        from . import vector_index
+
+        if not vector_index.available():
+            self.index_threshold = None  # exact search only
+            return
+        with self._index_lock:
+            self._index_state = "building"
+            self._generation += 1
+            generation = self._generation
+        chunks, count, ids = list(self._chunks), self.count, self.example_ids.copy()
+        threading.Thread(target=self._build_index,
+                         args=(chunks, count, ids, self.metric, generation),
+                         name="p5knn-index", daemon=True).start()
+
+    def _build_index(self, chunks: list[np.ndarray], count: int, ids: np.ndarray,
+                     metric: str, generation: int) -> None:
+        from .vector_index import VectorIndex
+
+        index = VectorIndex(self.dim or 0, metric)
+        for start in range(0, count, self.chunk_rows):
+            if self._generation != generation:
+                return  # replaced (closed store or new metric)
+            stop = min(start + self.chunk_rows, count)
+            index.add(ids[start:stop], chunks[start // self.chunk_rows][: stop - start],
+                      threads=index.threads)
+        with self._index_lock:
+            if self._generation != generation:
+                return
+            for pending_ids, rows in self._pending_add:
+                index.add(pending_ids, rows)
+            index.remove(self._pending_remove)
+            self._pending_add, self._pending_remove = [], set()
+            self._index = index
+            self._index_state = "ready"
+
+    @property
+    def index_state(self) -> str:
+        """"off", "building" or "ready"."""
+        return self._index_state
+
+    def wait_for_index(self, timeout: float = 3600.0) -> bool:
+        """Block until a started index is ready (True) or ``timeout`` passes."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self._index_state == "building" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self._index_state == "ready"
+
+    def close(self) -> None:
+        """Stop a background index build and drop the index (the store is being replaced)."""
+        with self._index_lock:
+            self._generation += 1
+            self._index, self._index_state = None, "off"
+            self._pending_add, self._pending_remove = [], set()
+            self.index_threshold = None
+
+    def nearest(self, query: np.ndarray, k: int, metric: str,
+                exact: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(indices, similarity, distance)`` of the ``k`` nearest rows, best first. Uses the
+        index when it is ready (candidates re-scored exactly), else exact search."""
+        k = min(k, self.count)
+        index = self._index if self._index_state == "ready" else None
+        small = not self.index_threshold or self.count < self.index_threshold
+        if exact or small or index is None or index.metric != metric:
+            similarity, distance = self.scores(query, metric)
+            best = top_k(similarity, self.class_ids, k)
+            return best, similarity[best], distance[best]
+        ids = index.search(query, max(4 * k, 64))
+        positions = np.searchsorted(self.example_ids, ids)
+        inside = positions < self.count
+        positions, ids = positions[inside], ids[inside]
+        positions = np.unique(positions[self.example_ids[positions] == ids])
+        if len(positions) < k:  # the index lost track (e.g. mid-update): be exact
+            return self.nearest(query, k, metric, exact=True)
+        rows = np.stack([self._chunks[p // self.chunk_rows][p % self.chunk_rows]
+                         for p in positions]).astype(np.float32)
+        similarity, distance = self._score_rows(rows, self._norms[positions], query, metric)
+        best = top_k(similarity, self.class_ids[positions], k)
+        return positions[best], similarity[best], distance[best]
+
 
     def remap_classes(self, mapping: np.ndarray) -> None:
         """Replace every row's class id ``c`` with ``mapping[c]``."""
@@ -122,9 +270,19 @@ class ExampleStore:
         dots = np.empty(self.count, np.float32)
         for start in range(0, self.count, self.chunk_rows):
             stop = min(start + self.chunk_rows, self.count)
-            np.dot(self._chunks[start // self.chunk_rows][: stop - start], query,
-                   out=dots[start:stop])
-        norms = self._norms[: self.count]
+            chunk = self._chunks[start // self.chunk_rows][: stop - start]
+            if chunk.dtype != np.float32:
+                chunk = chunk.astype(np.float32)
+            np.dot(chunk, query, out=dots[start:stop])
+        return self._finish_scores(dots, self._norms[: self.count], query, metric)
+
+    def _score_rows(self, rows: np.ndarray, norms: np.ndarray, query: np.ndarray,
+                    metric: str) -> tuple[np.ndarray, np.ndarray]:
+        return self._finish_scores(rows @ query, norms, query, metric)
+
+    @staticmethod
+    def _finish_scores(dots: np.ndarray, norms: np.ndarray, query: np.ndarray,
+                       metric: str) -> tuple[np.ndarray, np.ndarray]:
         q_norm = np.float32(np.sqrt(np.dot(query, query)))
         if metric == "cosine":
             similarity = dots / (norms * q_norm)

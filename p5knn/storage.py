@@ -1,9 +1,10 @@
 """Saving and loading classifier examples.
 
 Native format (``.p5knn``, any other suffix too): one uncompressed ``.npz`` zip holding
-``features`` (float32 N×D), ``class_ids`` (int32 N), optional ``thumbnails`` (uint8 N×S×S×3)
-and ``meta`` (UTF-8 JSON: labels, model, feature size, options, a SHA-256 of the arrays).
-It is read with ``allow_pickle=False`` and written atomically.
+``features`` (float32 N×D; float16 from a ``dtype="float16"`` classifier), ``class_ids``
+(int32 N), optional ``thumbnails`` (uint8 N×S×S×3) and ``meta`` (UTF-8 JSON: labels, model,
+feature size, options, a SHA-256 of the arrays). It is read with ``allow_pickle=False`` and
+written atomically.
 
 ml5 format (``.json``): what ml5's ``KNNClassifier.save()`` writes and ``load()`` reads,
 ``{"dataset": {"0": {"label", "shape", ...}, ...}, "tensors": [{"0": x, ...}, ...]}``.
@@ -44,7 +45,10 @@ class SavedData:
 
 def _checksum(data: SavedData) -> str:
     digest = hashlib.sha256()
-    digest.update(np.ascontiguousarray(data.features, np.float32).tobytes())
+    features = data.features
+    if features.dtype != np.float16:
+        features = np.asarray(features, np.float32)
+    digest.update(np.ascontiguousarray(features).tobytes())
     digest.update(np.ascontiguousarray(data.class_ids, np.int32).tobytes())
     digest.update(json.dumps(data.labels).encode())
     if data.thumbnails is not None:
@@ -62,9 +66,9 @@ def _check_label(label: Any, where: str) -> None:
 def validate(data: SavedData, where: str) -> SavedData:
     """Check shapes, ranges and values; raise :class:`CorruptFileError` naming the problem."""
     f = data.features
-    if f.ndim != 2 or f.dtype != np.float32:
-        raise CorruptFileError(f"{where}: features must be a float32 N×D matrix, got "
-                               f"{f.dtype} {f.shape}")
+    if f.ndim != 2 or f.dtype not in (np.float32, np.float16):
+        raise CorruptFileError(f"{where}: features must be a float32 or float16 N×D matrix, "
+                               f"got {f.dtype} {f.shape}")
     if f.shape[0] and f.shape[1] == 0:
         raise CorruptFileError(f"{where}: feature vectors are empty")
     if not np.isfinite(f).all():
@@ -96,6 +100,10 @@ def validate(data: SavedData, where: str) -> SavedData:
 
 # ------------------------------------------------------------------------------ native
 
+def _file_dtype(features: np.ndarray) -> type:
+    return np.float16 if features.dtype == np.float16 else np.float32
+
+
 def save_native(path: str | Path, data: SavedData, version: str) -> None:
     """Write ``data`` to ``path`` atomically in the native format."""
     meta = {
@@ -106,7 +114,7 @@ def save_native(path: str | Path, data: SavedData, version: str) -> None:
         "scalar_targets": bool(data.scalar_targets), "sha256": _checksum(data),
     }
     arrays = {
-        "features": np.ascontiguousarray(data.features, np.float32),
+        "features": np.ascontiguousarray(data.features, _file_dtype(data.features)),
         "class_ids": np.ascontiguousarray(data.class_ids, np.int32),
         "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8),
     }

@@ -41,3 +41,21 @@ def colour(r: int, g: int, b: int) -> np.ndarray:
     img = np.empty((16, 16, 3), np.uint8)
     img[:] = (r, g, b)
     return img
+
+
+def run_together(*jobs) -> list[BaseException]:
+    """Run each callable on its own thread at the same time; return what they raised."""
+    errors: list[BaseException] = []
+
+    def guarded(job):
+        try:
+            job()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import warnings
 
 import numpy as np
@@ -10,6 +9,8 @@ import pytest
 
 import p5knn
 from p5knn.neighbors import ExampleStore, top_k
+
+from helpers import run_together
 
 
 def make(**options):
@@ -156,7 +157,6 @@ def test_many_examples_across_chunks():
 def test_concurrent_adds_and_predicts_lose_nothing():
     knn = p5knn.knn_classifier.create()
     knn.add_example(np.ones(32), "seed")
-    errors = []
 
     def adder(tag):
         rng = np.random.default_rng(abs(hash(tag)) % 1000)
@@ -165,20 +165,12 @@ def test_concurrent_adds_and_predicts_lose_nothing():
 
     def predictor():
         rng = np.random.default_rng(7)
-        try:
-            for _ in range(500):
-                r = knn.predict_class(rng.normal(size=32))
-                assert abs(sum(r.confidences.values()) - 1) < 1e-9
-                assert all(np.isfinite(n.similarity) for n in r.neighbors)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for _ in range(500):
+            r = knn.predict_class(rng.normal(size=32))
+            assert abs(sum(r.confidences.values()) - 1) < 1e-9
+            assert all(np.isfinite(n.similarity) for n in r.neighbors)
 
-    threads = [threading.Thread(target=adder, args=(t,)) for t in "abc"]
-    threads += [threading.Thread(target=predictor) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_together(*(lambda t=t: adder(t) for t in "abc"), predictor, predictor)
     assert not errors
     assert knn.get_count_by_label() == {"seed": 1, "a": 500, "b": 500, "c": 500}
     # rows were never half-written: every stored row is finite and matches its norm

@@ -1,7 +1,9 @@
 """Soak run: a class-mode sketch predicting continuously from a looping video, adding an
 example every 0.5 s and autosaving, for P5KNN_SOAK_SECONDS (default 20). Prints a JSON
-report: memory, callback gaps, threads and open files at the start and the end."""
+report: memory, Python objects, callback gaps, threads and open files at the start and the
+end."""
 
+import gc
 import json
 import os
 import sys
@@ -60,11 +62,15 @@ class Soak(py5.Sketch):
         if t >= self.next_sample:
             self.next_sample += 1.0
             if self.baseline is None:
-                self.baseline = {"threads": threading.active_count(), "files": open_files()}
+                gc.collect()
+                self.baseline = {"threads": threading.active_count(), "files": open_files(),
+                                 "objects": len(gc.get_objects()), "frame": self.frame_count}
             self.samples.append((t, rss_mb()))
         if t >= SECONDS:
             last_age = time.perf_counter() - self.callback_times[-1]
             self.knn.wait_saved(10)
+            gc.collect()
+            objects = len(gc.get_objects())
             self.report = {
                 "seconds": t, "frames": self.frame_count,
                 "rss_start_mb": self.samples[0][1], "rss_end_mb": self.samples[-1][1],
@@ -76,6 +82,8 @@ class Soak(py5.Sketch):
                 "last_callback_age_s": last_age,
                 "threads_start": self.baseline["threads"], "threads_end": threading.active_count(),
                 "files_start": self.baseline["files"], "files_end": open_files(),
+                "py_objects_growth": objects - self.baseline["objects"],
+                "frames_measured": self.frame_count - self.baseline["frame"],
                 "examples": len(self.knn),
                 "saved_examples": len(p5knn.knn_classifier.load(folder / "soak.p5knn")),
             }
