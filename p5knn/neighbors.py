@@ -243,7 +243,7 @@ class ExampleStore:
             similarity, distance = self.scores(query, metric)
             best = top_k(similarity, self.class_ids, k)
             return best, similarity[best], distance[best]
-        ids = index.search(query, max(4 * k, 64))
+        ids = index.search(query, max(4 * k, index.candidates))
         positions = np.searchsorted(self.example_ids, ids)
         inside = positions < self.count
         positions, ids = positions[inside], ids[inside]

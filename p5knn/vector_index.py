@@ -30,11 +30,12 @@ class VectorIndex:
 
     def __init__(self, dim: int, metric: str, connectivity: int = 16,
                  expansion_add: int = 128, expansion_search: int = 128,
-                 threads: int | None = None) -> None:
+                 candidates: int = 64, threads: int | None = None) -> None:
         from usearch.index import Index
 
         self.metric = metric
         self.dim = dim
+        self.candidates = candidates  #: ids asked of the graph per query, re-scored exactly
         self.threads = threads or max(1, os.cpu_count() or 1)
         self._index = Index(ndim=dim, metric="cos" if metric == "cosine" else "l2sq",
                             dtype="f16", connectivity=connectivity,
@@ -59,6 +60,11 @@ class VectorIndex:
         """Ids of about ``count`` nearest vectors (approximate)."""
         matches = self._index.search(np.asarray(query, np.float32), count)
         return np.asarray(matches.keys, np.int64)
+
+    def set_search(self, expansion: int, candidates: int) -> None:
+        """Trade speed for recall: the graph's search breadth and the candidates re-scored."""
+        self._index.expansion_search = expansion
+        self.candidates = candidates
 
     def memory_bytes(self) -> int:
         """Approximate memory the index uses."""

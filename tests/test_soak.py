@@ -33,5 +33,7 @@ def test_soak_memory_callbacks_threads_files():
     assert r["files_end"] <= r["files_start"] + 2
     # no per-frame leak of Python objects (JPype 1.7.x left ~3 behind every frame)
     assert r["py_objects_growth"] < 0.2 * r["frames_measured"] + 5 * r["examples"]
-    # memory: examples (1024 floats + a 64×64 thumbnail ≈ 16 kB each) are the only growth
-    assert r["rss_growth_mb"] < 40 + 0.02 * r["examples"]
+    # memory grows with the examples (features, thumbnail, allocator overhead: ≈ 60 kB each
+    # measured) and stays flat once no more are added
+    assert r["rss_growth_mb"] < 40 + 0.1 * r["examples"]
+    assert r["rss_growth_idle_mb"] < 8 + 0.5 * r["idle_seconds"] / 60

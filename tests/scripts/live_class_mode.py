@@ -32,6 +32,8 @@ class Live(py5.Sketch):
         self.start = time.perf_counter()
 
     def got(self, result):
+        if getattr(self, "stopping", False):
+            return  # a prediction finished after exit_sketch(): it runs on the worker thread
         self.report["callback_threads"].add(threading.get_ident())
         self.report["callbacks"] += 1
         self.report["in_draw_callback_sees_py5"] = self.frame_count  # py5 works in callbacks
@@ -53,6 +55,7 @@ class Live(py5.Sketch):
             self.report["count"] = self.knn.get_count_by_label()
             self.report["dropped"] = self.ex.worker.dropped
             self.report["model_calls"] = self.ex._runner.calls
+            self.stopping = True
             self.exit_sketch()
 
 

@@ -22,6 +22,8 @@ start = time.perf_counter()
 
 
 def got(result):
+    if report.get("stopping"):
+        return  # finished after exit_sketch(): such callbacks run on the worker thread
     report["callback_threads"].append(threading.get_ident())
     report["labels"].append(result.label)
 
@@ -41,6 +43,7 @@ def draw():
     if MODE == "crash" and py5.frame_count == 5:
         raise ValueError("the user's draw() has a bug")
     if time.perf_counter() - start > 3:
+        report["stopping"] = True
         py5.exit_sketch()
 
 

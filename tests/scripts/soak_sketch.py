@@ -1,5 +1,6 @@
 """Soak run: a class-mode sketch predicting continuously from a looping video, adding an
-example every 0.5 s and autosaving, for P5KNN_SOAK_SECONDS (default 20). Prints a JSON
+example every 0.5 s and autosaving for the first 70 % of P5KNN_SOAK_SECONDS (default 20),
+then only predicting (the idle phase: an installation after training). Prints a JSON
 report: memory, Python objects, callback gaps, threads and open files at the start and the
 end."""
 
@@ -19,6 +20,8 @@ from p5knn.video import demo_clip
 
 SECONDS = float(os.environ.get("P5KNN_SOAK_SECONDS", "20"))
 WARMUP = min(5.0, SECONDS / 4)
+ADD_UNTIL = 0.7 * SECONDS      # then only predictions: memory must stay flat (idle phase)
+IDLE_FROM = 0.75 * SECONDS
 folder = Path(tempfile.mkdtemp())
 clip = demo_clip(folder / "soak.avi", seconds=6, fps=30)
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -56,7 +59,7 @@ class Soak(py5.Sketch):
     def draw(self):
         t = time.perf_counter() - self.start
         self.image(self.cam.py5_image(self), 0, 0)
-        if t >= self.next_add:
+        if t >= self.next_add and t < ADD_UNTIL:
             self.next_add += 0.5
             self.knn.add_example(self.cam, f"c{int(t) % 4}")
         if t >= self.next_sample:
@@ -76,6 +79,9 @@ class Soak(py5.Sketch):
                 "rss_start_mb": self.samples[0][1], "rss_end_mb": self.samples[-1][1],
                 "rss_max_mb": max(m for _, m in self.samples),
                 "rss_growth_mb": self.samples[-1][1] - self.samples[0][1],
+                "idle_seconds": t - IDLE_FROM,
+                "rss_growth_idle_mb": self.samples[-1][1] - next(
+                    m for s, m in self.samples if s >= IDLE_FROM),
                 "callbacks": len(self.callback_times),
                 "max_callback_gap_s": max(
                     b - a for a, b in zip(self.callback_times, self.callback_times[1:])),
