@@ -162,8 +162,6 @@ class KNNClassifier:
         self._linked: set[int] = set()
         self.version = 0  #: increases with every change to the examples or options
         self._autosaver: Any = None
-        if dtype not in ("float32", "float16"):
-            raise ValueError(f"dtype must be 'float32' or 'float16', got {dtype!r}")
         if index_threshold is _UNSET:
             from .vector_index import DEFAULT_THRESHOLD
 
