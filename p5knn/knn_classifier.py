@@ -16,10 +16,11 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from . import images, storage
+from . import images, index_file, storage
 from .errors import (EmptyClassifierError, FeatureSizeError, P5KNNError, UnknownLabelError)
 from .features import FeatureExtractor, feature_extractor
 from .neighbors import METRICS, WEIGHTS, ExampleStore, average, vote
+from .vector_index import DEFAULT_CANDIDATES, DEFAULT_EXPANSION, DEFAULT_THRESHOLD
 from .results import KNNResult, Label, Neighbor, RegressionResult
 from .version import __version__
 from .continuous import ContinuousLoop
@@ -163,15 +164,14 @@ class KNNClassifier:
         self.version = 0  #: increases with every change to the examples or options
         self._autosaver: Any = None
         if index_threshold is _UNSET:
-            from .vector_index import DEFAULT_THRESHOLD
-
             index_threshold = DEFAULT_THRESHOLD
         if index_threshold is not None and (
                 isinstance(index_threshold, bool) or
                 not isinstance(index_threshold, (int, np.integer)) or index_threshold < 1):
             raise ValueError(f"index_threshold must be None or a whole number ≥ 1, got "
                              f"{index_threshold!r}")
-        self._store_options = {"dtype": dtype, "index_threshold": index_threshold}
+        self._store_options: dict[str, Any] = {"dtype": dtype, "index_threshold": index_threshold,
+                                               "index_search": None}
         self._store: ExampleStore | None = None
         self._reset()
         if autosave is not None:
@@ -263,6 +263,19 @@ class KNNClassifier:
     def wait_for_index(self, timeout: float = 3600.0) -> bool:
         """Block until a background index build finishes; True when the index is in use."""
         return self._store.wait_for_index(timeout)
+
+    def set_index_search(self, expansion: int = DEFAULT_EXPANSION,
+                         candidates: int = DEFAULT_CANDIDATES) -> None:
+        """Trade speed for recall in the index (used above ``index_threshold`` examples):
+        ``expansion`` is how widely the graph is searched, ``candidates`` how many of its
+        answers are re-scored exactly. Larger is slower and misses fewer true neighbours.
+        Applies now and to every later rebuild; the defaults are restored by calling it bare."""
+        for name, value in (("expansion", expansion), ("candidates", candidates)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a whole number ≥ 1, got {value!r}")
+        search = (int(expansion), int(candidates))
+        self._store_options["index_search"] = search
+        self._store.set_index_search(*search)
 
     @property
     def model(self) -> str | None:
@@ -764,12 +777,14 @@ class KNNClassifier:
                                  targets, self._scalar_targets)
 
     def save(self, path: str | Path = "my_knn.p5knn", format: str | None = None,
-             thumbnails: bool = True) -> Path:
+             thumbnails: bool = True, index: bool = True) -> Path:
         """Save every example and label to one file, atomically; return its path.
 
         ``format="p5knn"`` (default; any suffix but ``.json``) keeps everything, including
         thumbnails. ``format="ml5"`` (default for ``.json``) writes what ml5's
-        ``KNNClassifier.load()`` reads.
+        ``KNNClassifier.load()`` reads. With ``index=True`` a ready vector index (very large
+        sets) is saved beside the file as ``<name>.<token>.usearch`` so loading skips the
+        rebuild; index files of earlier saves to the same path are removed.
         """
         path = Path(path)
         self.flush()
@@ -783,23 +798,34 @@ class KNNClassifier:
             if self._store.count == 0:
                 raise EmptyClassifierError("nothing to save: the classifier has no examples")
             data = self._saved_data(thumbnails and fmt == "p5knn")
+            ready = self._store.ready_index() if index and fmt == "p5knn" else None
+            if ready is not None:  # written under the lock: it must match the rows exactly
+                data.example_ids = self._store.example_ids.copy()
+                data.index = index_file.write(ready, path)
         if fmt == "ml5":
             rows = data.features.astype(np.float32)
             norms = np.linalg.norm(rows, axis=1, keepdims=True)
             normalized = rows / np.where(norms == 0, 1, norms) if self.metric == "cosine" else rows
             storage.save_ml5(path, data, normalized.astype(np.float32), __version__)
         else:
-            storage.save_native(path, data, __version__)
+            try:
+                storage.save_native(path, data, __version__)
+            except BaseException:
+                if data.index is not None:  # the old file still names its own index
+                    path.with_name(data.index["file"]).unlink(missing_ok=True)
+                raise
+            index_file.remove_stale(path, keep=data.index["file"] if data.index else None)
         return path
 
     def load(self, path: str | Path) -> "KNNClassifier":
         """Replace this classifier's examples with those in ``path`` (a p5knn file or an ml5
         JSON). The file is fully checked first: on any error nothing changes."""
-        self._restore(storage.load_any(path))
+        self._restore(storage.load_any(path), path)
         return self
 
-    def _restore(self, data: storage.SavedData) -> None:
-        """Replace the state with checked file contents."""
+    def _restore(self, data: storage.SavedData, path: str | Path | None = None) -> None:
+        """Replace the state with checked file contents (``path``: where they came from, to
+        find a vector index saved beside them)."""
         with self._lock:
             self._store.check_rows(data.features)
             self._reset()
@@ -811,10 +837,17 @@ class KNNClassifier:
             self._label_pos = {_key(lab): i for i, lab in enumerate(self._labels)}
             self._sizes = np.bincount(data.class_ids, minlength=len(self._labels)).astype(np.int64)
             n = len(data.features)
-            self._store.extend(data.features, data.class_ids, np.arange(n))
+            keys = data.example_ids if data.example_ids is not None else np.arange(n)
+            self._store.set_metric(self._options["metric"])
+            threshold = self._store.index_threshold
+            saved_index = None
+            if path is not None and data.index and threshold and n >= threshold:
+                saved_index = index_file.read(path, data.index, data.features.shape[1],
+                                              self._options["metric"], keys)
+            self._store.extend(data.features, data.class_ids, keys, index=saved_index)
             self._thumbs = [None] * n if data.thumbnails is None else list(data.thumbnails)
-            self._next_id = n
-            self._history = list(range(self._next_id))
+            self._next_id = int(keys[-1]) + 1 if n else 0
+            self._history = [int(i) for i in keys]
             if not n:
                 self._labels, self._label_pos = [], {}
                 self._sizes = np.zeros(0, np.int64)
@@ -885,7 +918,7 @@ def load(path: str | Path, extractor: FeatureExtractor | str | None = None,
     if data.features.dtype == np.float16:
         options.setdefault("dtype", "float16")
     knn = create(extractor, **options)
-    knn._restore(data)
+    knn._restore(data, path)
     return knn
 
 

@@ -25,7 +25,8 @@ class ExampleStore:
     per row; optionally an approximate index for very large sets."""
 
     def __init__(self, chunk_rows: int = CHUNK_ROWS, dtype: str = "float32",
-                 index_threshold: int | None = None, metric: str = "cosine") -> None:
+                 index_threshold: int | None = None, metric: str = "cosine",
+                 index_search: tuple[int, int] | None = None) -> None:
         if dtype not in ("float32", "float16"):
             raise ValueError(f"dtype must be 'float32' or 'float16', got {dtype!r}")
         self.chunk_rows = chunk_rows
@@ -44,6 +45,7 @@ class ExampleStore:
         self._pending_add: list[tuple[np.ndarray, np.ndarray]] = []
         self._pending_remove: set[int] = set()
         self._generation = 0                     # bumped to cancel a background build
+        self.index_search = index_search         # (expansion, candidates); None: defaults
 
     def __len__(self) -> int:
         return self.count
@@ -104,11 +106,27 @@ class ExampleStore:
             return np.empty((0, self.dim or 0), self.dtype)
         return np.concatenate(self._chunks)[: self.count]
 
-    def extend(self, rows: np.ndarray, class_ids: np.ndarray, example_ids: np.ndarray) -> None:
-        """Store many rows at once (chunk by chunk, no per-row Python work)."""
+    def extend(self, rows: np.ndarray, class_ids: np.ndarray, example_ids: np.ndarray,
+               index: Any = None) -> None:
+        """Store many rows at once (chunk by chunk, no per-row Python work). ``index``: a
+        ready :class:`~p5knn.vector_index.VectorIndex` already holding exactly these rows
+        under these ids (an empty store only), used instead of building one."""
+        if index is not None and self.count == 0 and index.metric == self.metric:
+            self._write(rows, class_ids, example_ids)
+            with self._index_lock:
+                self._generation += 1
+                if self.index_search is not None:
+                    index.set_search(*self.index_search)
+                self._index, self._index_state = index, "ready"
+            return
         self._write(rows, class_ids, example_ids)
         if len(rows):
             self._index_add(np.asarray(example_ids), rows)
+
+    def ready_index(self) -> Any:
+        """The index when it is built and holds every row, else None."""
+        with self._index_lock:
+            return self._index if self._index_state == "ready" else None
 
     def _write(self, rows: np.ndarray, class_ids: np.ndarray, example_ids: np.ndarray) -> None:
         if not len(rows):
@@ -162,6 +180,13 @@ class ExampleStore:
             elif self._index_state == "building":
                 self._pending_remove.update(int(i) for i in ids)
 
+    def set_index_search(self, expansion: int, candidates: int) -> None:
+        """Search breadth and re-scored candidates for the index, now and after rebuilds."""
+        with self._index_lock:
+            self.index_search = (expansion, candidates)
+            if self._index is not None:
+                self._index.set_search(expansion, candidates)
+
     def set_metric(self, metric: str) -> None:
         """Change the metric; an index built for the old one is dropped and rebuilt."""
         if metric == self.metric:
@@ -194,6 +219,8 @@ class ExampleStore:
         from .vector_index import VectorIndex
 
         index = VectorIndex(self.dim or 0, metric)
+        if self.index_search is not None:
+            index.set_search(*self.index_search)
         for start in range(0, count, self.chunk_rows):
             if self._generation != generation:
                 return  # replaced (closed store or new metric)
@@ -207,6 +234,8 @@ class ExampleStore:
                 index.add(pending_ids, rows)
             index.remove(self._pending_remove)
             self._pending_add, self._pending_remove = [], set()
+            if self.index_search is not None:  # set while building
+                index.set_search(*self.index_search)
             self._index = index
             self._index_state = "ready"
 

@@ -2,7 +2,9 @@
 
 Native format (``.p5knn``, any other suffix too): one uncompressed ``.npz`` zip holding
 ``features`` (float32 N×D; float16 from a ``dtype="float16"`` classifier), ``class_ids``
-(int32 N), optional ``thumbnails`` (uint8 N×S×S×3) and ``meta`` (UTF-8 JSON: labels, model,
+(int32 N), optional ``thumbnails`` (uint8 N×S×S×3), ``targets`` (float64 N×T),
+``example_ids`` (int64 N, the keys of a vector index saved beside the file; see
+:mod:`p5knn.index_file`) and ``meta`` (UTF-8 JSON: labels, model,
 feature size, options, a SHA-256 of the arrays). It is read with ``allow_pickle=False`` and
 written atomically.
 
@@ -41,6 +43,8 @@ class SavedData:
     thumbnails: np.ndarray | None = None  # (N, S, S, 3) uint8
     targets: np.ndarray | None = None     # (N, T) float64 regression targets (None: classes)
     scalar_targets: bool = True           # targets were plain numbers, not vectors
+    example_ids: np.ndarray | None = None  # (N,) int64, increasing: the index's keys
+    index: dict[str, Any] | None = None    # the saved vector index beside the file
 
 
 def _checksum(data: SavedData) -> str:
@@ -55,6 +59,8 @@ def _checksum(data: SavedData) -> str:
         digest.update(np.ascontiguousarray(data.thumbnails).tobytes())
     if data.targets is not None:
         digest.update(np.ascontiguousarray(data.targets, np.float64).tobytes())
+    if data.example_ids is not None:
+        digest.update(np.ascontiguousarray(data.example_ids, np.int64).tobytes())
     return digest.hexdigest()
 
 
@@ -95,6 +101,11 @@ def validate(data: SavedData, where: str) -> SavedData:
     if t is not None and (t.dtype != np.uint8 or t.ndim != 4 or t.shape[0] != f.shape[0]
                           or t.shape[3] != 3):
         raise CorruptFileError(f"{where}: thumbnails have shape {t.shape}, expected N×S×S×3")
+    e = data.example_ids
+    if e is not None and (e.dtype != np.int64 or e.shape != (f.shape[0],)
+                          or (len(e) and (e[0] < 0 or np.any(np.diff(e) <= 0)))):
+        raise CorruptFileError(f"{where}: example ids must be {f.shape[0]} increasing int64 "
+                               f"numbers, got {e.dtype} {e.shape}")
     return data
 
 
@@ -113,6 +124,8 @@ def save_native(path: str | Path, data: SavedData, version: str) -> None:
         "task": "regression" if data.targets is not None else "classification",
         "scalar_targets": bool(data.scalar_targets), "sha256": _checksum(data),
     }
+    if data.index is not None:
+        meta["index"] = data.index
     arrays = {
         "features": np.ascontiguousarray(data.features, _file_dtype(data.features)),
         "class_ids": np.ascontiguousarray(data.class_ids, np.int32),
@@ -122,6 +135,8 @@ def save_native(path: str | Path, data: SavedData, version: str) -> None:
         arrays["thumbnails"] = np.ascontiguousarray(data.thumbnails, np.uint8)
     if data.targets is not None:
         arrays["targets"] = np.ascontiguousarray(data.targets, np.float64)
+    if data.example_ids is not None:
+        arrays["example_ids"] = np.ascontiguousarray(data.example_ids, np.int64)
     with atomic_file(path) as handle:
         np.savez(handle, **arrays)
 
@@ -138,6 +153,7 @@ def load_native(path: Path) -> SavedData:
             class_ids = npz["class_ids"]
             thumbnails = npz["thumbnails"] if "thumbnails" in npz.files else None
             targets = npz["targets"] if "targets" in npz.files else None
+            example_ids = npz["example_ids"] if "example_ids" in npz.files else None
     except CorruptFileError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError, OSError,
@@ -154,7 +170,8 @@ def load_native(path: Path) -> SavedData:
         raise CorruptFileError(f"{path}: regression targets missing or unexpected")
     data = SavedData(features, class_ids, list(meta.get("labels", [])), meta.get("model"),
                      dict(meta.get("options") or {}), thumbnails, targets,
-                     bool(meta.get("scalar_targets", True)))
+                     bool(meta.get("scalar_targets", True)), example_ids,
+                     meta.get("index") if isinstance(meta.get("index"), dict) else None)
     validate(data, str(path))
     if _checksum(data) != meta.get("sha256"):
         raise CorruptFileError(f"{path}: checksum mismatch — the file was modified or damaged")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -250,3 +252,176 @@ def test_a_ready_index_answers_without_scanning_every_example(monkeypatch):
     monkeypatch.setattr(knn._store, "scores", full_scan)
     got = [n.index for n in knn.predict_class(q).neighbors]
     assert len(set(got) & set(truth)) >= 4
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "wide", None])
+def test_bad_index_search(bad):
+    knn = p5knn.knn_classifier.create()
+    with pytest.raises(ValueError, match="expansion"):
+        knn.set_index_search(expansion=bad)
+    with pytest.raises(ValueError, match="candidates"):
+        knn.set_index_search(candidates=bad)
+
+
+@needs_usearch
+def test_index_search_settings_apply_now_and_after_rebuilds():
+    knn = filled(2500, index_threshold=2000)
+    assert knn.wait_for_index(120)
+    index = knn._store._index
+    assert (index._index.expansion_search, index.candidates) == (
+        vector_index.DEFAULT_EXPANSION, vector_index.DEFAULT_CANDIDATES)
+    asked = []
+    search = index.search
+    index.search = lambda query, count: asked.append(count) or search(query, count)
+    knn.set_index_search(expansion=40, candidates=300)
+    assert index._index.expansion_search == 40
+    knn.predict_class(clustered(1, seed=2)[0])
+    assert asked == [300]
+    knn.set_options(metric="euclidean")  # rebuilt with the same settings
+    assert knn.wait_for_index(120)
+    assert knn._store._index is not index
+    assert (knn._store._index._index.expansion_search, knn._store._index.candidates) == (40, 300)
+    rows = clustered(2100, seed=9)
+    knn.clear_all_labels()
+    for i, row in enumerate(rows):  # a fresh store keeps them too
+        knn.add_example(row, i % 3)
+    assert knn.wait_for_index(120)
+    assert knn._store._index.candidates == 300
+    knn.set_index_search()
+    assert (knn._store._index._index.expansion_search, knn._store._index.candidates) == (
+        vector_index.DEFAULT_EXPANSION, vector_index.DEFAULT_CANDIDATES)
+
+
+# ------------------------------------------------------------- the index beside a saved file
+
+def saved_indexes(folder) -> list:
+    return sorted(p.name for p in folder.glob("*.usearch"))
+
+
+def same_answers(a, b, seed=21):
+    """The same index graph gives the same answers."""
+    for q in clustered(20, seed=seed):
+        ra, rb = a.predict_class(q), b.predict_class(q)
+        assert [n.index for n in ra.neighbors] == [n.index for n in rb.neighbors]
+        assert ra.label == rb.label and ra.confidences == pytest.approx(rb.confidences)
+
+
+def rebuilt_well(knn, seed=21):
+    """A rebuilt graph differs from the saved one (threads race while building); its answers
+    are held to exact search instead."""
+    assert knn.index_state in ("building", "ready") and knn.wait_for_index(120)
+    hits = total = 0
+    for q in clustered(20, seed=seed):
+        truth = exact_indices(knn, q, metric=knn.metric)
+        hits += len({n.index for n in knn.predict_class(q).neighbors} & set(truth))
+        total += len(truth)
+    assert hits / total >= 0.95
+
+
+@needs_usearch
+def test_a_saved_index_is_read_back_instead_of_rebuilt(tmp_path, monkeypatch):
+    knn = filled(2500, index_threshold=2000)
+    assert knn.wait_for_index(120)
+    knn.remove_example(7)  # example ids no longer 0…n-1: the file keeps them for the index
+    path = knn.save(tmp_path / "big.p5knn")
+    assert len(saved_indexes(tmp_path)) == 1
+
+    def no_build(*_args):
+        raise AssertionError("the index was rebuilt")
+
+    monkeypatch.setattr(p5knn.neighbors.ExampleStore, "_start_index", no_build)
+    loaded = p5knn.knn_classifier.load(path, index_threshold=2000)
+    assert loaded.index_state == "ready"          # at once, no background build
+    same_answers(knn, loaded)
+    special = np.zeros(DIM, np.float32)
+    special[:2] = [60.0, -30.0]
+    index = loaded.add_example(special, "special")  # the read index still takes changes
+    assert loaded.predict_class(special, k=1).neighbors[0].index == index
+    loaded.undo_last()
+    assert "special" not in loaded.labels
+    same_answers(knn, loaded, seed=22)
+
+
+@needs_usearch
+def test_each_save_keeps_one_index_file_and_index_false_keeps_none(tmp_path):
+    knn = filled(2500, index_threshold=2000)
+    assert knn.wait_for_index(120)
+    path = tmp_path / "big.p5knn"
+    knn.save(path)
+    first = saved_indexes(tmp_path)
+    knn.add_example(clustered(1, seed=8)[0], "class1")
+    knn.save(path)
+    second = saved_indexes(tmp_path)
+    assert len(second) == 1 and second != first   # a new name: never pairs with old contents
+    knn.save(path, index=False)
+    assert saved_indexes(tmp_path) == []
+    rebuilt_well(p5knn.knn_classifier.load(path, index_threshold=2000))
+    small = filled(300)                           # below the threshold: nothing to save
+    small.save(tmp_path / "small.p5knn")
+    assert saved_indexes(tmp_path) == []
+
+
+@needs_usearch
+def test_a_missing_or_damaged_index_is_rebuilt(tmp_path):
+    knn = filled(2500, index_threshold=2000)
+    assert knn.wait_for_index(120)
+    path = knn.save(tmp_path / "big.p5knn")
+    (index_path,) = tmp_path.glob("*.usearch")
+    saved = index_path.read_bytes()
+    index_path.write_bytes(saved[: len(saved) // 2])          # truncated
+    with pytest.warns(RuntimeWarning, match="does not fit"):
+        loaded = p5knn.knn_classifier.load(path, index_threshold=2000)
+    rebuilt_well(loaded)
+    index_path.write_bytes(b"\0" * len(saved))                 # same size, not an index
+    with pytest.warns(RuntimeWarning, match="does not fit"):
+        loaded = p5knn.knn_classifier.load(path, index_threshold=2000)
+    rebuilt_well(loaded)
+    index_path.unlink()                                         # copied without it: quiet
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = p5knn.knn_classifier.load(path, index_threshold=2000)
+    rebuilt_well(loaded)
+    assert p5knn.knn_classifier.load(path, index_threshold=None).index_state == "off"
+
+
+@needs_usearch
+def test_an_index_for_other_examples_or_metric_is_refused(tmp_path):
+    rows = clustered(300)
+    index = vector_index.VectorIndex(DIM, "cosine")
+    index.add(np.arange(300), rows)
+    index.save(tmp_path / "i.usearch")
+    keys = np.arange(300)
+    assert len(vector_index.VectorIndex.restore(tmp_path / "i.usearch", DIM, "cosine", keys)) == 300
+    for dim, metric, ids, problem in [(DIM + 1, "cosine", keys, "64-d"),
+                                      (DIM, "euclidean", keys, "cos"),
+                                      (DIM, "cosine", keys + 1, "not this file"),
+                                      (DIM, "cosine", keys[:-1], "not this file")]:
+        with pytest.raises(ValueError, match=problem):
+            vector_index.VectorIndex.restore(tmp_path / "i.usearch", dim, metric, ids)
+
+
+@needs_usearch
+def test_a_loaded_file_keeps_its_metric_for_the_index(tmp_path):
+    knn = filled(2500, index_threshold=2000, metric="euclidean")
+    assert knn.wait_for_index(120)
+    path = knn.save(tmp_path / "big.p5knn")
+    loaded = p5knn.knn_classifier.load(path, index_threshold=2000)
+    assert loaded.metric == "euclidean" and loaded.index_state == "ready"
+    assert loaded._store._index.metric == "euclidean"
+    same_answers(knn, loaded)
+
+
+def test_example_ids_in_a_file_are_checked(tmp_path):
+    from p5knn import storage
+
+    data = storage.SavedData(clustered(4), np.zeros(4, np.int32), ["a"],
+                             example_ids=np.array([0, 2, 2, 5], np.int64))
+    with pytest.raises(CorruptFileError, match="example ids"):
+        storage.validate(data, "f")
+    data.example_ids = np.array([0, 2, 3, 9], np.int64)
+    storage.save_native(tmp_path / "ids.p5knn", data, "test")
+    back = storage.load_native(tmp_path / "ids.p5knn")
+    assert back.example_ids.tolist() == [0, 2, 3, 9]
+    knn = p5knn.knn_classifier.load(tmp_path / "ids.p5knn")
+    knn.add_example(clustered(1, seed=3)[0], "a")
+    assert knn._store.example_ids.tolist() == [0, 2, 3, 9, 10]
