@@ -3,6 +3,10 @@ frame times, predictions per second and frame-to-callback latency, without and w
 predictions in the same run. Needs a display (use xvfb-run on a headless machine).
 
     xvfb-run -a -s "-screen 0 1280x1024x24" python benchmarks/bench_sketch.py [--seconds 20]
+
+``--index-build N`` also builds the vector index of an N-example float16 classifier
+(feature-like vectors, see bench_knn.py) in the background from the start of the
+predictions phase, to see what a very large set's build costs a live sketch.
 """
 
 from __future__ import annotations
@@ -34,10 +38,33 @@ def summarise(name: str, frames: list[float], predictions: int, latencies: list[
     return text
 
 
+def index_builder(p5knn, n: int):
+    """A function that starts building an ``n``-example index in the background (nothing
+    when ``n`` is 0); its ``knn`` attribute is the classifier."""
+    def start() -> None:
+        if n:
+            start.knn.add_example(data[-1], "last")  # reaches the threshold: the build starts
+
+    start.knn = None
+    if n:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from bench_knn import feature_like
+
+        rng = np.random.default_rng(0)
+        centers = rng.gamma(0.6, 0.8, (2000, 1024)).astype(np.float32)
+        data = feature_like(n, 1024, centers, rng)
+        start.knn = p5knn.knn_classifier.create(dtype="float16", index_threshold=n)
+        for i, row in enumerate(data[:-1]):
+            start.knn.add_example(row, i % 10)
+    return start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="per phase")
     parser.add_argument("--threads", type=int, default=None, help="LiteRT threads for background inference (default 1)")
+    parser.add_argument("--index-build", type=int, default=0, metavar="N",
+                        help="build an N-example index during the predictions phase")
     args = parser.parse_args()
     if args.threads:
         os.environ["P5KNN_LIVE_THREADS"] = str(args.threads)
@@ -87,6 +114,7 @@ def main() -> None:
                 phase = "with predictions"
                 if self.phase != phase:
                     knn.classify_start(camera, self.got)
+                    start_build()
                     self.predict_start = now
             else:
                 knn.classify_stop(wait=False)
@@ -104,6 +132,7 @@ def main() -> None:
             self.fill(255)
             self.text(f"{phase}  {self.label}", 10, 20)
 
+    start_build = index_builder(p5knn, args.index_build)
     sketch = Bench()
     sketch.run_sketch(block=True)
     camera.close()
@@ -119,6 +148,9 @@ def main() -> None:
                     1 / 60))
     print(summarise("with predictions", sketch.frames["with predictions"], sketch.predictions,
                     sketch.latencies, 1 / 60))
+    if args.index_build:
+        print(f"\nindex of {args.index_build} examples building from the start of the "
+              f"predictions phase; state at the end: {start_build.knn.index_state}")
     print("\nlatency = camera frame arrival → callback running on the animation thread")
     sys.exit(0)
 
