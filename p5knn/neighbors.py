@@ -154,13 +154,32 @@ class ExampleStore:
             self.count += take
 
     def keep(self, mask: np.ndarray) -> None:
-        """Drop every row where ``mask`` is False, keeping the order of the rest."""
+        """Drop every row where ``mask`` is False, keeping the order of the rest. Rows after
+        the first dropped one move down in place, a chunk at a time: no second copy of the
+        examples is made and stored norms are kept, not recomputed."""
         self._index_remove(self.example_ids[~mask])
-        rows = self.matrix()[mask]
-        class_ids = self.class_ids[mask].copy()
-        example_ids = self.example_ids[mask].copy()
-        self._chunks, self.count = [], 0
-        self._write(rows, class_ids, example_ids)
+        kept = np.flatnonzero(mask[: self.count])
+        first = int(np.argmin(mask[: self.count])) if len(kept) < self.count else self.count
+        size = self.chunk_rows
+        target = first
+        while target < len(kept):  # fill one destination chunk (or its tail) per step
+            stop = min(len(kept), (target // size + 1) * size)
+            self._chunks[target // size][target % size:target % size + stop - target] = \
+                self._gather(kept[target:stop])
+            target = stop
+        for arr in (self._norms, self._class_ids, self._example_ids):
+            arr[first:len(kept)] = arr[kept[first:]]
+        self.count = len(kept)
+        del self._chunks[-(-self.count // size):]
+
+    def _gather(self, positions: np.ndarray) -> np.ndarray:
+        """Rows at increasing ``positions``, as one new array."""
+        size = self.chunk_rows
+        chunk_of = positions // size
+        bounds = np.flatnonzero(np.diff(chunk_of)) + 1
+        parts = [self._chunks[int(group[0] // size)][group % size]
+                 for group in np.split(positions, bounds)]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     # ------------------------------------------------------------ the index
     def _index_add(self, ids: np.ndarray, rows: np.ndarray) -> None:

@@ -178,3 +178,36 @@ def test_concurrent_adds_and_predicts_lose_nothing():
     assert np.isfinite(matrix).all()
     np.testing.assert_allclose(np.linalg.norm(matrix, axis=1), knn._store._norms[:len(knn)],
                                rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_dropping_rows_in_place_matches_a_rebuilt_store(dtype):
+    """keep() moves rows down inside the chunks; it must equal storing the kept rows afresh
+    (rows, class ids, example ids, norms, chunk count), for any chunk size and mask."""
+    rng = np.random.default_rng(1)
+    for trial in range(150):
+        chunk = int(rng.integers(1, 9))
+        store = ExampleStore(chunk_rows=chunk, dtype=dtype)
+        n = int(rng.integers(1, 60))
+        store.extend(rng.normal(size=(n, 5)).astype(np.float32),
+                     rng.integers(0, 4, n).astype(np.int32), np.arange(n) * 3)
+        for step in range(3):
+            mask = rng.random(store.count) < rng.random()
+            rows, norms = store.matrix()[mask], store._norms[: store.count][mask]
+            classes, ids = store.class_ids[mask], store.example_ids[mask]
+            store.keep(mask)
+            fresh = ExampleStore(chunk_rows=chunk, dtype=dtype)
+            fresh.extend(rows, classes, ids)
+            assert store.count == fresh.count == int(mask.sum())
+            assert np.array_equal(store.matrix(), rows)
+            assert np.array_equal(store.class_ids, classes)
+            assert np.array_equal(store.example_ids, ids)
+            assert np.array_equal(store._norms[: store.count], norms)
+            assert len(store._chunks) == len(fresh._chunks)
+            new = rng.normal(size=(2, 5)).astype(np.float32)  # appends still land right
+            store.extend(new, np.zeros(2, np.int32), np.arange(2) + 1000 * (trial + 1) + 10 * step)
+            assert np.array_equal(store.matrix()[-2:], new.astype(dtype))
+            q = rng.normal(size=5).astype(np.float32)
+            expect = store.matrix().astype(np.float32) @ q
+            expect /= np.linalg.norm(store.matrix().astype(np.float32), axis=1) * np.linalg.norm(q)
+            assert np.allclose(store.scores(q, "cosine")[0], expect, atol=1e-5)
