@@ -1,5 +1,5 @@
 """The vector index kept beside a saved classifier, so loading a very large set does not
-rebuild it (about 9 minutes at 1 000 000 examples here).
+rebuild it (about 6.5 minutes at 1 000 000 examples here).
 
 ``save("big.p5knn")`` with a ready index also writes ``big.p5knn.<token>.usearch`` and names
 it, with its size, in the file's metadata; the token changes on every save, so a file never

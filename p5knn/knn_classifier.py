@@ -36,12 +36,18 @@ class KTooLargeWarning(UserWarning):
     """k is at least the number of examples: plain votes then always pick the biggest class."""
 
 
+def _check_count(name: str, value: Any, none_ok: bool = False) -> int | None:
+    """``value`` as an int ≥ 1 (or None when ``none_ok``); ValueError naming ``name``."""
+    if value is None and none_ok:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be {'None or ' if none_ok else ''}a whole number ≥ 1, "
+                         f"got {value!r}")
+    return int(value)
+
+
 def _check_k(k: Any) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise ValueError(f"k must be a whole number ≥ 1, got {k!r}")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-    return int(k)
+    return _check_count("k", k)
 
 
 def _check_option(name: str, value: Any) -> Any:
@@ -165,11 +171,7 @@ class KNNClassifier:
         self._autosaver: Any = None
         if index_threshold is _UNSET:
             index_threshold = DEFAULT_THRESHOLD
-        if index_threshold is not None and (
-                isinstance(index_threshold, bool) or
-                not isinstance(index_threshold, (int, np.integer)) or index_threshold < 1):
-            raise ValueError(f"index_threshold must be None or a whole number ≥ 1, got "
-                             f"{index_threshold!r}")
+        index_threshold = _check_count("index_threshold", index_threshold, none_ok=True)
         self._store_options: dict[str, Any] = {"dtype": dtype, "index_threshold": index_threshold,
                                                "index_search": None}
         self._store: ExampleStore | None = None
@@ -270,10 +272,7 @@ class KNNClassifier:
         ``expansion`` is how widely the graph is searched, ``candidates`` how many of its
         answers are re-scored exactly. Larger is slower and misses fewer true neighbours.
         Applies now and to every later rebuild; the defaults are restored by calling it bare."""
-        for name, value in (("expansion", expansion), ("candidates", candidates)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a whole number ≥ 1, got {value!r}")
-        search = (int(expansion), int(candidates))
+        search = (_check_count("expansion", expansion), _check_count("candidates", candidates))
         self._store_options["index_search"] = search
         self._store.set_index_search(*search)
 
@@ -771,8 +770,7 @@ class KNNClassifier:
         targets = None
         if self._task == "regression":
             targets = self._targets[: self._store.count].copy()
-        return storage.SavedData(self._store.matrix(),
-                                 self._store.class_ids.copy(),
+        return storage.SavedData(self._store.matrix(), self._store.class_ids.copy(),
                                  list(self._labels), self._model, dict(self._options), thumbs,
                                  targets, self._scalar_targets)
 
@@ -806,7 +804,7 @@ class KNNClassifier:
             rows = data.features.astype(np.float32)
             norms = np.linalg.norm(rows, axis=1, keepdims=True)
             normalized = rows / np.where(norms == 0, 1, norms) if self.metric == "cosine" else rows
-            storage.save_ml5(path, data, normalized.astype(np.float32), __version__)
+            storage.save_ml5(path, data, normalized, __version__)
         else:
             try:
                 storage.save_native(path, data, __version__)

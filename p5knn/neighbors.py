@@ -111,16 +111,15 @@ class ExampleStore:
         """Store many rows at once (chunk by chunk, no per-row Python work). ``index``: a
         ready :class:`~p5knn.vector_index.VectorIndex` already holding exactly these rows
         under these ids (an empty store only), used instead of building one."""
-        if index is not None and self.count == 0 and index.metric == self.metric:
-            self._write(rows, class_ids, example_ids)
+        adopt = index is not None and self.count == 0 and index.metric == self.metric
+        self._write(rows, class_ids, example_ids)
+        if adopt:
             with self._index_lock:
                 self._generation += 1
                 if self.index_search is not None:
                     index.set_search(*self.index_search)
                 self._index, self._index_state = index, "ready"
-            return
-        self._write(rows, class_ids, example_ids)
-        if len(rows):
+        elif len(rows):
             self._index_add(np.asarray(example_ids), rows)
 
     def ready_index(self) -> Any:
@@ -238,8 +237,6 @@ class ExampleStore:
         from .vector_index import VectorIndex
 
         index = VectorIndex(self.dim or 0, metric)
-        if self.index_search is not None:
-            index.set_search(*self.index_search)
         for start in range(0, count, self.chunk_rows):
             if self._generation != generation:
                 return  # replaced (closed store or new metric)
@@ -253,7 +250,7 @@ class ExampleStore:
                 index.add(pending_ids, rows)
             index.remove(self._pending_remove)
             self._pending_add, self._pending_remove = [], set()
-            if self.index_search is not None:  # set while building
+            if self.index_search is not None:
                 index.set_search(*self.index_search)
             self._index = index
             self._index_state = "ready"
@@ -298,8 +295,7 @@ class ExampleStore:
         positions = np.unique(positions[self.example_ids[positions] == ids])
         if len(positions) < k:  # the index lost track (e.g. mid-update): be exact
             return self.nearest(query, k, metric, exact=True)
-        rows = np.stack([self._chunks[p // self.chunk_rows][p % self.chunk_rows]
-                         for p in positions]).astype(np.float32)
+        rows = self._gather(positions).astype(np.float32)
         similarity, distance = self._score_rows(rows, self._norms[positions], query, metric)
         best = top_k(similarity, self.class_ids[positions], k)
         return positions[best], similarity[best], distance[best]

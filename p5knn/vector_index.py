@@ -15,7 +15,7 @@ import numpy as np
 
 DEFAULT_THRESHOLD = 50_000
 #: graph search breadth and candidates re-scored per query; measured at 1 M examples
-#: (benchmarks/bench_knn.py): recall@3 1.000 at 1.4 ms, where 128/64 gave 0.93-0.98.
+#: (benchmarks/bench_knn.py): recall@3 0.995 at 1.5 ms, where 128/64 gave 0.93-0.98.
 DEFAULT_EXPANSION = 256
 DEFAULT_CANDIDATES = 128
 
@@ -34,16 +34,18 @@ class VectorIndex:
 
     def __init__(self, dim: int, metric: str, connectivity: int = 16,
                  expansion_add: int = 128, expansion_search: int = DEFAULT_EXPANSION,
-                 candidates: int = DEFAULT_CANDIDATES, threads: int | None = None) -> None:
+                 candidates: int = DEFAULT_CANDIDATES, threads: int | None = None,
+                 graph: Any = None) -> None:
+        """``graph``: an existing usearch ``Index`` to wrap (see :meth:`restore`)."""
         from usearch.index import Index
 
         self.metric = metric
         self.dim = dim
-        self.candidates = candidates  #: ids asked of the graph per query, re-scored exactly
         self.threads = threads or max(1, os.cpu_count() or 1)
-        self._index = Index(ndim=dim, metric="cos" if metric == "cosine" else "l2sq",
-                            dtype="f16", connectivity=connectivity,
-                            expansion_add=expansion_add, expansion_search=expansion_search)
+        self._index = graph if graph is not None else Index(
+            ndim=dim, metric="cos" if metric == "cosine" else "l2sq", dtype="f16",
+            connectivity=connectivity, expansion_add=expansion_add)
+        self.set_search(expansion_search, candidates)
 
     def __len__(self) -> int:
         return len(self._index)
@@ -68,7 +70,7 @@ class VectorIndex:
     def set_search(self, expansion: int, candidates: int) -> None:
         """Trade speed for recall: the graph's search breadth and the candidates re-scored."""
         self._index.expansion_search = expansion
-        self.candidates = candidates
+        self.candidates = candidates  #: ids asked of the graph per query, re-scored exactly
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the graph and its vectors to ``path`` (usearch's own format)."""
@@ -94,11 +96,7 @@ class VectorIndex:
         if len(index) != len(keys) or not np.all(index.contains(keys)):
             raise ValueError(f"index holds {len(index)} vectors that are not this file's "
                              f"{len(keys)} examples")
-        made = cls.__new__(cls)
-        made.metric, made.dim, made._index = metric, dim, index
-        made.threads = max(1, os.cpu_count() or 1)
-        made.set_search(DEFAULT_EXPANSION, DEFAULT_CANDIDATES)
-        return made
+        return cls(dim, metric, graph=index)
 
     def memory_bytes(self) -> int:
         """Approximate memory the index uses."""
