@@ -29,6 +29,16 @@ def available() -> bool:
     return True
 
 
+def _prepared(rows: np.ndarray, metric: str) -> np.ndarray:
+    """Rows as the index stores them: float32, unit length for cosine (which ignores length,
+    and float16 cannot hold large values)."""
+    rows = np.asarray(rows, np.float32)
+    if metric == "cosine":
+        norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+        rows = rows / np.where(norms > 0, norms, 1)
+    return rows
+
+
 class VectorIndex:
     """HNSW over vectors keyed by integer ids; ``metric`` is "cosine" or "euclidean"."""
 
@@ -51,10 +61,11 @@ class VectorIndex:
         return len(self._index)
 
     def add(self, ids: np.ndarray, rows: np.ndarray, threads: int | None = None) -> None:
-        """Insert rows under their ids."""
+        """Insert rows under their ids (cosine: as unit vectors, so no float16 overflow)."""
         if len(ids):
-            self._index.add(np.asarray(ids, np.uint64), np.asarray(rows, np.float32),
+            self._index.add(np.asarray(ids, np.uint64), _prepared(rows, self.metric),
                             threads=threads or 1)
+
 
     def remove(self, ids: Any) -> None:
         """Forget some ids (unknown ids are ignored)."""
@@ -64,7 +75,7 @@ class VectorIndex:
 
     def search(self, query: np.ndarray, count: int) -> np.ndarray:
         """Ids of about ``count`` nearest vectors (approximate)."""
-        matches = self._index.search(np.asarray(query, np.float32), count)
+        matches = self._index.search(_prepared(query, self.metric), count)
         return np.asarray(matches.keys, np.int64)
 
     def set_search(self, expansion: int, candidates: int) -> None:
@@ -77,14 +88,18 @@ class VectorIndex:
         self._index.save(os.fspath(path))
 
     @classmethod
-    def restore(cls, path: str | os.PathLike, dim: int, metric: str,
-                keys: np.ndarray) -> "VectorIndex":
-        """Read an index written by :meth:`save`; ``ValueError`` unless it holds exactly
-        ``keys`` as ``dim``-long vectors for ``metric``."""
+    def restore(cls, source: str | os.PathLike | bytes | bytearray, dim: int, metric: str,
+                keys: np.ndarray, rows: np.ndarray | None = None,
+                sample: int = 64) -> "VectorIndex":
+        """Read an index written by :meth:`save` (a path, or its bytes already verified by
+        the caller); ``ValueError`` unless it holds exactly ``keys`` as ``dim``-long vectors
+        for ``metric`` and, when ``rows`` (the examples, in ``keys`` order) are given, a
+        sample of ``sample`` stored vectors equals those rows (to float16 precision)."""
         from usearch.index import Index
 
+        buffer = source if isinstance(source, (bytes, bytearray)) else os.fspath(source)
         try:
-            index = Index.restore(os.fspath(path))
+            index = Index.restore(buffer)
         except Exception as exc:  # usearch raises RuntimeError/ValueError/… on bad bytes
             raise ValueError(f"unreadable index ({exc})") from exc
         if index is None:
@@ -96,6 +111,14 @@ class VectorIndex:
         if len(index) != len(keys) or not np.all(index.contains(keys)):
             raise ValueError(f"index holds {len(index)} vectors that are not this file's "
                              f"{len(keys)} examples")
+        if rows is not None and len(keys):
+            picks = np.unique(np.linspace(0, len(keys) - 1, min(sample, len(keys))).astype(int))
+            stored = np.asarray(index.get(keys[picks], dtype=np.float32),
+                                np.float32).reshape(len(picks), dim)
+            expected = _prepared(rows[picks], metric)
+            scale = np.abs(expected).max(axis=1, keepdims=True) + 1e-30
+            if not np.all(np.abs(stored - expected) <= 2e-3 * scale):
+                raise ValueError("the index's vectors are not this file's examples")
         return cls(dim, metric, graph=index)
 
     def memory_bytes(self) -> int:
