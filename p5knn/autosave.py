@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import storage
+from .atomic import check_target, remove_stale_temps, temp_prefix
 from .errors import CorruptFileError
 from .version import __version__
 from .worker import report_error
@@ -68,9 +69,10 @@ def _fsync_dir(folder: Path) -> None:
 def write_generation(path: Path, data: storage.SavedData) -> None:
     """Write ``data`` to ``path`` keeping the previous file as the backup, crash-safely."""
     folder = path.parent
+    check_target(path)
     folder.mkdir(parents=True, exist_ok=True)
     if path.exists():
-        link = folder / f".{path.name}.bak.{os.getpid()}.tmp"
+        link = folder / f"{temp_prefix(path)}bak.tmp"
         with contextlib.suppress(FileNotFoundError):
             os.unlink(link)
         try:
@@ -198,6 +200,8 @@ def attach(knn: Any, path: str | os.PathLike, interval: float = 1.0,
            on_error: Any = None) -> AutoSaver:
     """Resume ``knn`` from ``path`` (or its backup) and keep saving it there."""
     path = Path(path)
+    check_target(path)
+    remove_stale_temps(path)  # left by a process killed while saving
     data, used = resume(path)
     from_backup = data is not None and used != str(path)
     if data is not None:

@@ -33,3 +33,7 @@ class CorruptFileError(P5KNNError, ValueError):
 
 class ModelError(P5KNNError, RuntimeError):
     """A feature-extraction model could not be built, converted or loaded."""
+
+
+class FileKindError(P5KNNError, OSError):
+    """A path names a folder, device, pipe or socket where p5knn needs a regular file."""

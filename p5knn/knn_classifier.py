@@ -17,9 +17,10 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from . import images, index_file, storage
+from .atomic import check_target
 from .errors import (EmptyClassifierError, FeatureSizeError, P5KNNError, UnknownLabelError)
 from .features import FeatureExtractor, feature_extractor
-from .neighbors import METRICS, WEIGHTS, ExampleStore, average, vote
+from .neighbors import MAX_FEATURE_SIZE, MAX_VALUE, METRICS, WEIGHTS, ExampleStore, average, vote
 from .vector_index import DEFAULT_CANDIDATES, DEFAULT_EXPANSION, DEFAULT_THRESHOLD
 from .results import KNNResult, Label, Neighbor, RegressionResult
 from .version import __version__
@@ -113,7 +114,16 @@ def _key(label: Label) -> tuple[type, Label]:
 
 
 def to_vector(x: Any) -> np.ndarray:
-    """Validate a feature vector (1-D, or 1×D) and return it as float32."""
+    """Validate a feature vector (1-D, or 1×D; real numbers; at most ``MAX_FEATURE_SIZE``
+    long; values within ±``MAX_VALUE``) and return it as float32."""
+    if np.iscomplexobj(x) or (isinstance(x, (list, tuple))
+                              and any(isinstance(v, (complex, np.complexfloating)) for v in x)):
+        raise FeatureSizeError("feature vector holds complex numbers; give real ones")
+    size = getattr(x, "size", None) if isinstance(x, np.ndarray) else \
+        (len(x) if isinstance(x, (list, tuple)) else None)
+    if size is not None and size > MAX_FEATURE_SIZE:
+        raise FeatureSizeError(f"feature vector has {size} numbers; p5knn takes at most "
+                               f"{MAX_FEATURE_SIZE}")
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -125,10 +135,14 @@ def to_vector(x: Any) -> np.ndarray:
         raise FeatureSizeError(f"feature vector must be 1-D, got shape {arr.shape}")
     if arr.size == 0:
         raise FeatureSizeError("feature vector is empty")
+    if arr.size > MAX_FEATURE_SIZE:
+        raise FeatureSizeError(f"feature vector has {arr.size} numbers; p5knn takes at most "
+                               f"{MAX_FEATURE_SIZE}")
     if not np.isfinite(arr).all():
         raise ValueError("feature vector contains NaN or infinite values")
-    if np.abs(arr).max() > 3e38:
-        raise ValueError("feature vector values are too large for float32")
+    if np.abs(arr).max() > MAX_VALUE:
+        raise ValueError(f"feature vector values are too large (beyond ±{MAX_VALUE:g}); "
+                         "scale the vectors")
     return arr.astype(np.float32)
 
 
@@ -180,10 +194,12 @@ class KNNClassifier:
             self.autosave(autosave, autosave_interval)
 
     # ------------------------------------------------------------------ state
-    def _reset(self) -> None:
+    def _reset(self, store: ExampleStore | None = None) -> None:
+        """Forget every example (``store``: a filled store to use instead of an empty one)."""
         if getattr(self, "_store", None) is not None:
             self._store.close()
-        self._store = ExampleStore(metric=self._options["metric"], **self._store_options)
+        self._store = store if store is not None else \
+            ExampleStore(metric=self._options["metric"], **self._store_options)
         self._labels: list[Label] = []
         self._label_pos: dict[tuple[type, Label], int] = {}
         self._sizes = np.zeros(0, np.int64)
@@ -229,6 +245,10 @@ class KNNClassifier:
             raise TypeError(f"unknown option(s) {sorted(unknown)}; options are {sorted(DEFAULTS)}")
         checked = {name: _check_option(name, value) for name, value in options.items()}
         with self._lock:
+            if checked.get("metric", self.metric) == "cosine" and self.metric != "cosine" \
+                    and self._store.count and not np.all(self._store.norms() > 0):
+                raise ValueError("cannot switch to cosine: some examples are all zeros, which "
+                                 "have no direction; remove them first")
             self._options.update(checked)
             self._explicit.update(checked)
             self._store.set_metric(self._options["metric"])
@@ -295,10 +315,7 @@ class KNNClassifier:
         if not images.is_image_like(x):
             vector = to_vector(x)
             self._check_dim(len(vector), "feature vector")
-            if self.metric == "cosine" and not np.any(vector):
-                raise ValueError("an all-zero feature vector has no direction, so cosine "
-                                 "similarity is undefined; use metric='euclidean' for data "
-                                 "that can be zero (positions, sensors)")
+            self._check_direction(vector, self.metric)
             return vector, None
         extractor = self.extractor
         with self._lock:
@@ -316,6 +333,14 @@ class KNNClassifier:
         vector = extractor.infer(x, bands, crop)
         thumb = images.thumbnail(x, self.thumbnail_size, bands) if self.thumbnail_size else None
         return vector, thumb
+
+    @staticmethod
+    def _check_direction(vector: np.ndarray, metric: str) -> None:
+        """Cosine needs a vector with a direction (not all zeros)."""
+        if metric == "cosine" and not np.any(vector):
+            raise ValueError("an all-zero feature vector has no direction, so cosine "
+                             "similarity is undefined; use metric='euclidean' for data "
+                             "that can be zero (positions, sensors)")
 
     def _check_dim(self, n: int, what: str) -> None:
         dim = self._store.dim
@@ -377,46 +402,56 @@ class KNNClassifier:
             self._check_dim(len(vector), "feature vector")
             self._store.check_rows(vector)
             self._check_task("value" if is_value else "class", label)
-            if self.metric == "cosine" and not np.any(vector):
-                raise ValueError("the image's features are all zero; cosine similarity is "
-                                 "undefined for it")
-            if from_image and self._model is None and self._store.count == 0:
-                self._model = self.extractor.name
+            first = self._store.count == 0
             if is_value:
-                return self._add_value(vector, label, thumb)
-            self._task = "classification"
-            pos = self._label_pos.get(_key(label))
-            if pos is None:
-                pos = len(self._labels)
-                self._labels.append(label)
-                self._label_pos[_key(label)] = pos
-                self._sizes = np.append(self._sizes, 0)
-            index = self._store.append(vector, pos, self._next_id)
-            self._sizes[pos] += 1
-            self._thumbs.append(thumb)
-            self._history.append(self._next_id)
-            self._next_id += 1
-            self._mutated()
+                index = self._add_value(vector, label, thumb)
+            else:
+                index = self._add_class(vector, label, thumb)
+            if from_image and first and self._model is None:
+                self._model = self.extractor.name
             return index
 
-    def _add_value(self, vector: np.ndarray, value: float | np.ndarray, thumb: Any) -> int:
-        target = np.atleast_1d(np.asarray(value, np.float64))
-        if self._task is None:
-            self._targets = np.empty((64, len(target)))
-            self._scalar_targets = isinstance(value, float)
-        self._task = "regression"
-        n = self._store.count
-        if n >= len(self._targets):
-            grown = np.empty((2 * len(self._targets), self._targets.shape[1]))
-            grown[:n] = self._targets[:n]
-            self._targets = grown
-        self._targets[n] = target
-        index = self._store.append(vector, 0, self._next_id)
+    def _add_class(self, vector: np.ndarray, label: Label, thumb: Any) -> int:
+        """Store one classified example (lock held); on any error nothing has changed."""
+        pos = self._label_pos.get(_key(label))
+        new = pos is None
+        if new:
+            pos = len(self._labels)
+        sizes = np.append(self._sizes, 0) if new else self._sizes
+        index = self._store.append(vector, pos, self._next_id)  # may raise: nothing changed
+        if new:
+            self._labels.append(label)
+            self._label_pos[_key(label)] = pos
+            self._sizes = sizes
+        self._task = "classification"
+        self._sizes[pos] += 1
+        return self._added(thumb, index)
+
+    def _added(self, thumb: Any, index: int) -> int:
+        """Bookkeeping after a row was stored (lock held)."""
         self._thumbs.append(thumb)
         self._history.append(self._next_id)
         self._next_id += 1
         self._mutated()
         return index
+
+    def _add_value(self, vector: np.ndarray, value: float | np.ndarray, thumb: Any) -> int:
+        """Store one regression example (lock held); on any error nothing has changed."""
+        target = np.atleast_1d(np.asarray(value, np.float64))
+        n = self._store.count
+        targets = self._targets
+        if self._task is None:
+            targets = np.empty((64, len(target)))
+        elif n >= len(targets):
+            targets = np.empty((2 * len(targets), targets.shape[1]))
+            targets[:n] = self._targets[:n]
+        index = self._store.append(vector, 0, self._next_id)  # may raise: nothing changed
+        if self._task is None:
+            self._scalar_targets = isinstance(value, float)
+        self._targets = targets
+        self._targets[n] = target
+        self._task = "regression"
+        return self._added(thumb, index)
 
     # ------------------------------------------------------------ sketch glue
     def _link(self) -> Any | None:
@@ -443,15 +478,66 @@ class KNNClassifier:
             self._extractor.close()
 
     def add_examples(self, xs: Iterable[Any], labels: Sequence[Label] | Label, *,
-                     bands: str | None = None, crop: str | None = None) -> list[int]:
-        """Add many examples; ``labels`` is one label for all or one per example."""
+                     bands: str | None = None, crop: str | None = None) -> list[int] | Future:
+        """Add many examples, all or nothing: when any item or label is bad (or memory runs
+        out), an error is raised and none of them is stored.
+
+        Parameters
+        ----------
+        xs : iterable
+            Images or feature vectors.
+        labels : label or sequence of labels
+            One label for all, or one per example.
+
+        Returns
+        -------
+        list of int
+            The examples' indices. Called with images from a running sketch's ``draw()``,
+            a ``Future`` of that list is returned at once and the work runs in the background.
+
+        Example
+        -------
+        >>> knn.add_examples([[0, 1], [1, 0]], ["up", "right"])
+        [0, 1]
+        """
         items = list(xs)
         if isinstance(labels, (str, int, np.integer)):
             labels = [labels] * len(items)
         labels = list(labels)
         if len(labels) != len(items):
             raise ValueError(f"{len(items)} examples but {len(labels)} labels")
-        return [self.add_example(x, lab, bands=bands, crop=crop) for x, lab in zip(items, labels)]
+        targets = [parse_target(label) for label in labels]
+        for kind, target in targets:
+            self._check_task(kind, target)
+        if any(images.is_image_like(x) for x in items) and self._on_animation_thread():
+            snaps = [images.snapshot(x, bands or self.bands) for x in items]
+            return self.extractor.worker.submit(self._add_batch, snaps, targets, crop,
+                                                deliver=self._deliver())
+        return self._add_batch([(x, bands) for x in items], targets, crop)
+
+    def _add_batch(self, items: list[tuple[Any, str | None]], targets: list[tuple[str, Any]],
+                   crop: str | None) -> list[int]:
+        features = [self._features(x, item_bands, crop) for x, item_bands in items]
+        with self._lock:
+            before, first = self._store.count, self._store.count == 0
+            try:
+                indices = []
+                for (vector, thumb), (kind, target) in zip(features, targets):
+                    self._check_dim(len(vector), "feature vector")
+                    self._store.check_rows(vector)
+                    self._check_task(kind, target)
+                    add = self._add_value if kind == "value" else self._add_class
+                    indices.append(add(vector, target, thumb))
+            except BaseException:
+                if self._store.count > before:  # take back this batch's examples
+                    mask = np.ones(self._store.count, bool)
+                    mask[before:] = False
+                    self._keep(mask)
+                raise
+            if first and indices and self._model is None and \
+                    any(images.is_image_like(x) for x, _ in items):
+                self._model = self.extractor.name
+            return indices
 
     # --------------------------------------------------------------- predicting
     def predict_class(self, x: Any, k: int | None = None, *, callback: Callback | None = None,
@@ -785,6 +871,7 @@ class KNNClassifier:
         rebuild; index files of earlier saves to the same path are removed.
         """
         path = Path(path)
+        check_target(path)
         self.flush()
         fmt = format or ("ml5" if path.suffix.lower() == ".json" else "p5knn")
         if fmt not in ("p5knn", "ml5"):
@@ -823,40 +910,58 @@ class KNNClassifier:
 
     def _restore(self, data: storage.SavedData, path: str | Path | None = None) -> None:
         """Replace the state with checked file contents (``path``: where they came from, to
-        find a vector index saved beside them)."""
+        find a vector index saved beside them). Everything is checked and built aside first
+        (options, rows, memory for the new store); the classifier changes only at the end,
+        so any error leaves it as it was."""
+        where = str(path) if path is not None else "classifier data"
         with self._lock:
-            self._store.check_rows(data.features)
-            self._reset()
-            self._model = data.model
+            options = dict(self._options)
             for name, value in data.options.items():
                 if name in DEFAULTS and name not in self._explicit:
-                    self._options[name] = _check_option(name, value)
-            self._labels = list(data.labels)
-            self._label_pos = {_key(lab): i for i, lab in enumerate(self._labels)}
-            self._sizes = np.bincount(data.class_ids, minlength=len(self._labels)).astype(np.int64)
+                    try:
+                        options[name] = _check_option(name, value)
+                    except (TypeError, ValueError) as exc:
+                        raise storage.CorruptFileError(
+                            f"{where}: stored option {name}={value!r} is invalid ({exc})") from None
             n = len(data.features)
+            store = ExampleStore(metric=options["metric"], **self._store_options)
+            try:
+                store.check_rows(data.features)
+            except ValueError as exc:
+                raise storage.CorruptFileError(f"{where}: {exc}") from None
             keys = data.example_ids if data.example_ids is not None else np.arange(n)
-            self._store.set_metric(self._options["metric"])
-            threshold = self._store.index_threshold
+            threshold = store.index_threshold
             saved_index = None
             if path is not None and data.index and threshold and n >= threshold:
                 saved_index = index_file.read(path, data.index, data.features.shape[1],
-                                              self._options["metric"], keys)
-            self._store.extend(data.features, data.class_ids, keys, index=saved_index)
-            self._thumbs = [None] * n if data.thumbnails is None else list(data.thumbnails)
+                                              options["metric"], keys, data.features)
+            targets = None
+            if data.targets is not None:
+                targets = np.empty((max(64, 2 * n), data.targets.shape[1]))
+                targets[:n] = data.targets
+            try:
+                store.extend(data.features, data.class_ids, keys, index=saved_index)
+                thumbs = [None] * n if data.thumbnails is None else list(data.thumbnails)
+            except BaseException:
+                store.close()
+                raise
+            # nothing below can fail: switch over
+            self._options = options
+            self._reset(store)
+            self._model = data.model
+            self._thumbs = thumbs
             self._next_id = int(keys[-1]) + 1 if n else 0
             self._history = [int(i) for i in keys]
-            if not n:
-                self._labels, self._label_pos = [], {}
-                self._sizes = np.zeros(0, np.int64)
-            if data.targets is not None:
+            if targets is not None:
                 self._task = "regression"
-                self._targets = np.empty((max(64, 2 * n), data.targets.shape[1]))
-                self._targets[:n] = data.targets
+                self._targets = targets
                 self._scalar_targets = data.scalar_targets
-                self._sizes = np.zeros(0, np.int64)
             elif n:
                 self._task = "classification"
+                self._labels = list(data.labels)
+                self._label_pos = {_key(lab): i for i, lab in enumerate(self._labels)}
+                self._sizes = np.bincount(data.class_ids,
+                                          minlength=len(self._labels)).astype(np.int64)
             self._mutated()
 
     # ----------------------------------------------------------------- autosave

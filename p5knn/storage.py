@@ -15,6 +15,8 @@ ml5 format (``.json``): what ml5's ``KNNClassifier.save()`` writes and ``load()`
 from __future__ import annotations
 
 import hashlib
+import math
+import stat
 import json
 import zipfile
 import zlib
@@ -24,8 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from . import safe_json
 from .atomic import atomic_file
 from .errors import CorruptFileError
+from .neighbors import MAX_FEATURE_SIZE, MAX_VALUE
 
 FORMAT_NAME = "p5knn"
 FORMAT_VERSION = 1
@@ -77,8 +81,15 @@ def validate(data: SavedData, where: str) -> SavedData:
                                f"got {f.dtype} {f.shape}")
     if f.shape[0] and f.shape[1] == 0:
         raise CorruptFileError(f"{where}: feature vectors are empty")
-    if not np.isfinite(f).all():
-        raise CorruptFileError(f"{where}: features contain NaN or infinite values")
+    if f.shape[1] > MAX_FEATURE_SIZE:
+        raise CorruptFileError(f"{where}: feature vectors of {f.shape[1]} numbers (at most "
+                               f"{MAX_FEATURE_SIZE})")
+    for start in range(0, len(f), 8192):  # a block at a time: no full-size temporaries
+        block = f[start:start + 8192]
+        if not np.isfinite(block).all():
+            raise CorruptFileError(f"{where}: features contain NaN or infinite values")
+        if block.size and float(np.abs(block).max()) > MAX_VALUE:
+            raise CorruptFileError(f"{where}: feature values beyond ±{MAX_VALUE:g}")
     ids = data.class_ids
     if ids.shape != (f.shape[0],):
         raise CorruptFileError(f"{where}: {len(ids)} class ids for {f.shape[0]} examples")
@@ -141,41 +152,132 @@ def save_native(path: str | Path, data: SavedData, version: str) -> None:
         np.savez(handle, **arrays)
 
 
+#: a native file's JSON header is a few KB; anything near this is not one
+MAX_META_BYTES = 16 << 20
+_MEMBERS = ("features", "class_ids", "meta", "thumbnails", "targets", "example_ids")
+
+
+def _expected_arrays(meta: dict[str, Any], where: str) -> dict[str, tuple]:
+    """For each array a native file may hold: (allowed dtypes, shape with None for free
+    sizes), from the counts its header declares."""
+    count, size = meta.get("count"), meta.get("feature_size")
+    for name, value, top in (("count", count, 1 << 31), ("feature_size", size, MAX_FEATURE_SIZE)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+            raise CorruptFileError(f"{where}: header field {name}={value!r} is not a whole "
+                                   f"number in 0…{top}")
+    return {"features": (("<f4", "<f2"), (count, size)), "class_ids": (("<i4",), (count,)),
+            "thumbnails": (("|u1",), (count, None, None, 3)),
+            "targets": (("<f8",), (count, None)), "example_ids": (("<i8",), (count,))}
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dtypes: tuple,
+                 shape: tuple, where: str) -> np.ndarray:
+    """One ``.npy`` member, after its header's dtype and shape are checked against what the
+    file's header declares and its stored size against the data that shape needs."""
+    name = info.filename[:-4]
+    with archive.open(info) as handle:
+        version = np.lib.format.read_magic(handle)
+        reader = {(1, 0): np.lib.format.read_array_header_1_0,
+                  (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if reader is None:
+            raise CorruptFileError(f"{where}: array {name} has npy format {version}")
+        got_shape, fortran, dtype = reader(handle)
+        if fortran or dtype.str not in dtypes or len(got_shape) != len(shape) or any(
+                want is not None and got != want for got, want in zip(got_shape, shape)):
+            raise CorruptFileError(f"{where}: array {name} is {dtype} {got_shape}, the header "
+                                   f"declares {' or '.join(dtypes)} {shape}")
+        free = [s for s, want in zip(got_shape, shape) if want is None]
+        if any(s > MAX_FEATURE_SIZE for s in free):
+            raise CorruptFileError(f"{where}: array {name} has shape {got_shape}")
+        needed = math.prod(got_shape) * dtype.itemsize  # Python ints: no overflow
+        if info.file_size - handle.tell() != needed:
+            raise CorruptFileError(f"{where}: array {name} holds {info.file_size - handle.tell()} "
+                                   f"bytes, its shape {got_shape} needs {needed}")
+        array = np.empty(got_shape, dtype)
+        view = memoryview(array.reshape(-1).view(np.uint8))
+        done = 0
+        while done < needed:
+            got = handle.readinto(view[done:done + (8 << 20)])
+            if not got:
+                raise CorruptFileError(f"{where}: array {name} is truncated")
+            done += got
+    return array
+
+
+def _open_members(archive: zipfile.ZipFile, file_size: int, where: str) -> dict[str, Any]:
+    """The archive's members by array name, checked to be uncompressed ``.npy`` entries that
+    fit in the file (p5knn writes them so; a compressed member could inflate far beyond
+    the file's size)."""
+    members: dict[str, Any] = {}
+    for info in archive.infolist():
+        name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+        if name not in _MEMBERS or name in members:
+            raise CorruptFileError(f"{where}: unexpected member {info.filename!r}")
+        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size \
+                or info.file_size > file_size:
+            raise CorruptFileError(f"{where}: member {info.filename!r} is compressed or larger "
+                                   "than the file (p5knn files are stored uncompressed)")
+        members[name] = info
+    return members
+
+
 def load_native(path: Path) -> SavedData:
-    """Read and verify a native file."""
+    """Read and verify a native file. Nothing is allocated beyond what the file's own size
+    and its header's counts allow; every array's dtype and shape is checked before its data
+    is read; JSON is bounded in size and depth."""
+    where = str(path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            missing = {"features", "class_ids", "meta"} - set(npz.files)
+        with zipfile.ZipFile(path) as archive:
+            members = _open_members(archive, path.stat().st_size, where)
+            missing = {"features", "class_ids", "meta"} - set(members)
             if missing:
                 raise CorruptFileError(f"{path}: not a p5knn file (missing {sorted(missing)})")
-            meta = json.loads(npz["meta"].tobytes().decode("utf-8"))
-            features = npz["features"]
-            class_ids = npz["class_ids"]
-            thumbnails = npz["thumbnails"] if "thumbnails" in npz.files else None
-            targets = npz["targets"] if "targets" in npz.files else None
-            example_ids = npz["example_ids"] if "example_ids" in npz.files else None
+            if members["meta"].file_size > MAX_META_BYTES:
+                raise CorruptFileError(f"{path}: header of {members['meta'].file_size} bytes")
+            raw = _read_member(archive, members["meta"], ("|u1",), (None,), where)
+            meta = safe_json.loads(raw.tobytes(), f"{where} header")
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+                raise CorruptFileError(f"{path}: not a p5knn file")
+            version = meta.get("format_version", 0)
+            if isinstance(version, bool) or not isinstance(version, int):
+                raise CorruptFileError(f"{path}: format_version {version!r} is not a number")
+            if version > FORMAT_VERSION:
+                raise CorruptFileError(f"{path}: written by a newer p5knn (format {version}); "
+                                       "upgrade p5knn to read it")
+            expected = _expected_arrays(meta, where)
+            arrays = {name: _read_member(archive, members[name], *expected[name], where)
+                      for name in expected if name in members}
     except CorruptFileError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError, OSError,
-            UnicodeDecodeError) as exc:
+    except MemoryError as exc:
+        raise CorruptFileError(f"{path}: too large to load into memory") from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
+            KeyError, OSError, UnicodeDecodeError, NotImplementedError) as exc:
         raise CorruptFileError(f"{path}: damaged or truncated p5knn file ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise CorruptFileError(f"{path}: not a p5knn file")
-    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-        raise CorruptFileError(f"{path}: written by a newer p5knn (format "
-                               f"{meta.get('format_version')}); upgrade p5knn to read it")
-    if class_ids.dtype != np.int32:
-        raise CorruptFileError(f"{path}: class ids have dtype {class_ids.dtype}")
+    _check_meta_types(meta, where)
+    targets = arrays.get("targets")
     if (meta.get("task") == "regression") != (targets is not None):
         raise CorruptFileError(f"{path}: regression targets missing or unexpected")
-    data = SavedData(features, class_ids, list(meta.get("labels", [])), meta.get("model"),
-                     dict(meta.get("options") or {}), thumbnails, targets,
-                     bool(meta.get("scalar_targets", True)), example_ids,
+    data = SavedData(arrays["features"], arrays["class_ids"], list(meta.get("labels", [])),
+                     meta.get("model"), dict(meta.get("options") or {}),
+                     arrays.get("thumbnails"), targets, bool(meta.get("scalar_targets", True)),
+                     arrays.get("example_ids"),
                      meta.get("index") if isinstance(meta.get("index"), dict) else None)
     validate(data, str(path))
     if _checksum(data) != meta.get("sha256"):
         raise CorruptFileError(f"{path}: checksum mismatch — the file was modified or damaged")
     return data
+
+
+def _check_meta_types(meta: dict[str, Any], where: str) -> None:
+    """The header's fields have the types p5knn writes."""
+    checks = {"labels": (list,), "model": (str, type(None)), "options": (dict, type(None)),
+              "task": (str,), "scalar_targets": (bool,), "sha256": (str,),
+              "index": (dict, type(None))}
+    for name, types in checks.items():
+        if name in meta and not isinstance(meta[name], types):
+            raise CorruptFileError(f"{where}: header field {name!r} has the wrong type "
+                                   f"({type(meta[name]).__name__})")
 
 
 # --------------------------------------------------------------------------------- ml5
@@ -207,33 +309,35 @@ def save_ml5(path: str | Path, data: SavedData, normalized: np.ndarray, version:
 
 
 def _tensor_values(tensor: Any, where: str) -> np.ndarray:
+    """A tensor's numbers: ml5 writes ``{"0": x, "1": y, …}`` (keys exactly 0…n−1)."""
     if isinstance(tensor, dict):
-        try:
-            items = sorted(tensor.items(), key=lambda kv: int(kv[0]))
-        except ValueError as exc:
-            raise CorruptFileError(f"{where}: tensor keys are not indices") from exc
-        values = [v for _, v in items]
+        values = [tensor.get(str(i)) for i in range(len(tensor))]
+        if any(str(i) not in tensor for i in range(len(tensor))):
+            raise CorruptFileError(f"{where}: tensor keys are not the indices 0…{len(tensor) - 1}")
     elif isinstance(tensor, list):
         values = tensor
     else:
         raise CorruptFileError(f"{where}: tensor is neither an object nor a list")
+    if not all(type(v) in (int, float) for v in values):
+        raise CorruptFileError(f"{where}: tensor holds values that are not numbers")
     try:
-        return np.asarray(values, dtype=np.float32).reshape(-1)
-    except (TypeError, ValueError) as exc:
+        with np.errstate(over="ignore"):  # beyond float32: inf, refused by validate()
+            return np.asarray(values, dtype=np.float32).reshape(-1)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise CorruptFileError(f"{where}: tensor holds non-numbers") from exc
 
 
 def load_ml5(path: Path, text: str) -> SavedData:
     """Read an ml5 ``KNNClassifier.save()`` JSON file, including ones whose class ids are not
     contiguous (after ``clearLabel``), which ml5's own loader mis-maps."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CorruptFileError(f"{path}: not valid JSON ({exc})") from exc
+    doc = safe_json.loads(text, str(path))
     if not isinstance(doc, dict) or not isinstance(doc.get("dataset"), dict):
         raise CorruptFileError(f"{path}: not an ml5 KNN file (no 'dataset' object)")
     dataset = doc["dataset"]
     tensors = doc.get("tensors")
+    if tensors is not None and not isinstance(tensors, list):
+        raise CorruptFileError(f"{path}: 'tensors' must be a list, got "
+                               f"{type(tensors).__name__}")
 
     def order(key: str) -> tuple:
         return (0, int(key), "") if key.lstrip("-").isdigit() else (1, 0, key)
@@ -247,15 +351,16 @@ def load_ml5(path: Path, text: str) -> SavedData:
         where = f"{path} class {key}"
         if not isinstance(entry, dict):
             raise CorruptFileError(f"{where}: entry is not an object")
-        raw = tensors[position] if isinstance(tensors, list) and position < len(tensors) \
+        raw = tensors[position] if tensors is not None and position < len(tensors) \
             else entry.get("data")
         if raw is None:
-            continue
-        values = _tensor_values(raw, where)
+            raise CorruptFileError(f"{where}: the class has no tensor data")
         shape = entry.get("shape")
-        if not (isinstance(shape, list) and len(shape) == 2 and all(isinstance(s, int)
-                                                                      for s in shape)):
-            raise CorruptFileError(f"{where}: shape {shape!r} is not [examples, features]")
+        if not (isinstance(shape, list) and len(shape) == 2 and all(
+                type(s) is int and s >= 1 for s in shape) and shape[1] <= MAX_FEATURE_SIZE):
+            raise CorruptFileError(f"{where}: shape {shape!r} is not [examples, features] "
+                                   f"(whole numbers ≥ 1, at most {MAX_FEATURE_SIZE} features)")
+        values = _tensor_values(raw, where)
         if shape[0] * shape[1] != values.size:
             raise CorruptFileError(f"{where}: shape {shape} needs {shape[0] * shape[1]} "
                                    f"numbers, the tensor has {values.size}")
@@ -268,21 +373,34 @@ def load_ml5(path: Path, text: str) -> SavedData:
         labels.append(label)
         blocks.append(values.reshape(shape))
         ids.append(np.full(shape[0], len(labels) - 1, np.int32))
+    if not blocks:
+        raise CorruptFileError(f"{path}: the ml5 file holds no examples")
     dims = {b.shape[1] for b in blocks}
     if len(dims) > 1:
         raise CorruptFileError(f"{path}: classes have different feature lengths {sorted(dims)}")
     features = np.concatenate(blocks) if blocks else np.empty((0, 0), np.float32)
     class_ids = np.concatenate(ids) if ids else np.empty(0, np.int32)
     extra = doc.get("p5knn") if isinstance(doc.get("p5knn"), dict) else {}
-    data = SavedData(features.astype(np.float32), class_ids, labels, extra.get("model"))
+    model = extra.get("model")
+    if model is not None and not isinstance(model, str):
+        raise CorruptFileError(f"{path}: model name {model!r} is not a string")
+    data = SavedData(features.astype(np.float32), class_ids, labels, model)
     return validate(data, str(path))
 
 
 def load_any(path: str | Path) -> SavedData:
     """Load a native or ml5 file, telling them apart by content."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"classifier file not found: {path}")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"classifier file not found: {path}") from None
+    except OSError as exc:
+        raise CorruptFileError(f"{path}: cannot be read ({exc})") from exc
+    if stat.S_ISDIR(mode):
+        raise CorruptFileError(f"{path} is a folder, not a classifier file")
+    if not stat.S_ISREG(mode):
+        raise CorruptFileError(f"{path} is not a regular file (a device, pipe or socket)")
     with open(path, "rb") as handle:
         head = handle.read(64)
     if head.startswith(b"PK"):
