@@ -164,9 +164,14 @@ def _osc(args: argparse.Namespace) -> int:
         camera = Camera(args.video) if args.video else Camera("demo") if args.demo else \
             Camera(args.camera)
     bridge = OSCBridge(knn, _address(args.send), _address(args.listen), source=camera,
-                       wekinator=args.wekinator)
+                       wekinator=args.wekinator,
+                       data_dir=args.data_dir,  # None: ./p5knn_data (the CLI is no script)
+                       remote_files=not args.no_remote_files)
     print(f"p5knn osc: listening on {bridge.address[0]}:{bridge.address[1]}, sending to "
           f"{args.send}; input: {camera.status if camera else 'feature vectors (/wek/inputs)'}",
+          flush=True)
+    print("p5knn osc: remote /p5knn/save and /p5knn/load: " +
+          (f"file names only, in {bridge.data_dir}" if bridge.remote_files else "off"),
           flush=True)
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *a: stop.update(now=True))
@@ -273,6 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     osc.add_argument("--load", help="start from this classifier file")
     osc.add_argument("--autosave", help="resume from and keep saving to this file")
     osc.add_argument("--seconds", type=float, help="stop after this long")
+    osc.add_argument("--data-dir",
+                     help="the only folder remote /p5knn/save and /p5knn/load use (names "
+                          "only, no paths; default: ./p5knn_data, created on the first save)")
+    osc.add_argument("--no-remote-files", action="store_true",
+                     help="refuse /p5knn/save and /p5knn/load from the network")
     osc.set_defaults(run=_osc)
     info = sub.add_parser("info", help="version, weights and model cache")
     info.set_defaults(run=_info)

@@ -10,79 +10,129 @@ regression values — with ``wekinator=True``). Listens (on 127.0.0.1 unless tol
     /p5knn/predict f …         predict a feature vector (the answer is sent as above)
     /p5knn/clear [label]       clear one label, or everything
     /p5knn/undo                remove the last example
-    /p5knn/save <path>, /p5knn/load <path>
+    /p5knn/save <name>, /p5knn/load <name>   a file name only, inside ``data_dir``
     /p5knn/train               train the attached head (KNN itself needs no training)
     /wek/inputs f …            feature input: recorded while recording, predicted while running
     /wekinator/control/startRecording | stopRecording | startRunning | stopRunning |
         deleteAllExamples | train,  /wekinator/control/outputs f …  (the label to record)
 
-Replies go to the sender address as ``/p5knn/status s`` or ``/p5knn/error s``. Malformed
-packets are counted (``bridge.malformed``) and reported once; nothing they hold can stop it.
+Replies go to the sender address, from the listening socket, as ``/p5knn/status s`` or
+``/p5knn/error s`` (at most 300 characters). Every packet is treated as hostile: one receive
+thread handles datagrams one at a time (a flood costs no threads). **Bundles run at once, in
+order — timetags are ignored** (a future timetag would otherwise park the handler); they nest
+at most 8 deep and hold at most 256 messages, and a packet is parsed completely before any
+of its messages runs. Datagrams up to 65 507 bytes are accepted; too large or invalid ones
+get an ``/p5knn/error`` reply and are counted in ``bridge.malformed`` (the first is
+reported). Address patterns (``*``, ``?``, ``[a-z]``, ``{a,b}``) are matched in linear time;
+other addresses are ignored. Save and load take a file *name* (``room``, ``room.p5knn``,
+``room.json``), never a path, and touch only regular files directly inside ``data_dir``
+(see ``p5knn._osc_files``); ``remote_files=False`` turns them off.
 """
 
 from __future__ import annotations
 
+import math
+import reprlib
+import socket
 import threading
-import time
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from . import _osc_files as files
+from ._osc_files import (MAX_DEPTH, MAX_MESSAGES, MAX_PACKET, MAX_PATTERN,  # noqa: F401
+                         REPLY_CHARS, MalformedPacketError, parse_packet)
 from .errors import P5KNNError
 from .worker import report_error
 
 
+class Handled(NamedTuple):
+    """What :meth:`OSCBridge.handle_packet` did with one message (address ``""``: the whole
+    packet was refused as malformed)."""
+
+    address: str   #: the route that ran
+    ok: bool       #: False: an ``/p5knn/error`` reply was sent
+    text: str      #: the reply's text ("" when none was sent)
+
+
 def _osc() -> Any:
     try:
-        from pythonosc import dispatcher, osc_packet, osc_server, udp_client
+        from pythonosc import udp_client
     except ImportError as exc:  # pragma: no cover - python-osc is a dependency
         raise P5KNNError("p5knn.osc needs python-osc: pip install python-osc") from exc
-    return dispatcher, osc_packet, osc_server, udp_client
+    return udp_client
 
 
+# ------------------------------------------------------------------------------ the bridge
 class OSCBridge:
     """Connects a classifier to OSC. ``source`` (a Camera or similar) gives frames to record
-    and predict continuously; without one, features arrive as OSC numbers."""
+    and predict continuously; without one, features arrive as OSC numbers.
+
+    Parameters
+    ----------
+    knn, source, head : the classifier, an optional frame source and trainable head.
+    send_to : (host, port) predictions go to.
+    listen : (host, port) to receive on (port 0: any free port), or None not to listen.
+    wekinator : also send ``/wek/outputs``.
+    record_fps : frames recorded per second while recording a source.
+    on_error : gets errors of background work and the first malformed packet (default:
+        printed once).
+    data_dir : the only folder remote ``/p5knn/save`` / ``/p5knn/load`` use (default
+        ``p5knn_data`` beside the running script, else in the current folder; created on the
+        first save).
+    remote_files : False turns remote save and load off (they get an ``/p5knn/error``).
+
+    Threads: the receive thread "p5knn-osc" runs every message handler, one packet at a time
+    (or whichever thread calls :meth:`handle_packet`); "p5knn-osc-rec" records a source's
+    frames; a source's predictions are sent from the classifier's worker thread.
+    """
 
     def __init__(self, knn: Any, send_to: tuple[str, int] = ("127.0.0.1", 12000),
                  listen: tuple[str, int] | None = ("127.0.0.1", 12001), source: Any = None,
                  wekinator: bool = False, head: Any = None, record_fps: float = 10.0,
-                 on_error: Callable[[BaseException], Any] | None = None) -> None:
-        dispatcher_mod, self._packet, server_mod, client_mod = _osc()
+                 on_error: Callable[[BaseException], Any] | None = None,
+                 data_dir: str | Path | None = None, remote_files: bool = True) -> None:
+        client_mod = _osc()
         self.knn = knn
         self.source = source
         self.wekinator = wekinator
         self.head = head
         self.on_error = on_error
+        self.data_dir = Path(data_dir or files.default_data_dir()).expanduser().resolve()
+        self.remote_files = remote_files
         self.record_interval = 1.0 / record_fps if record_fps else 0.0
         self.client = client_mod.SimpleUDPClient(*send_to)
         self.recording: Any = None   #: the label being recorded, or None
         self.running = True          #: predictions flow (Wekinator's start/stopRunning)
-        self.malformed = 0           #: packets that were not valid OSC
+        self.malformed = 0           #: packets that were not valid OSC (or too large)
         self.sent = 0                #: predictions sent
         self.received = 0            #: messages handled
-        self._reply_client: dict[tuple[str, int], Any] = {}
-        self._client_mod = client_mod
         self._lock = threading.Lock()
+        self._handling = threading.Lock()  # one packet at a time, whoever calls
         self._stop = threading.Event()
-        self.server = None
+        self._handlers = self._routes()
+        self._patterns: dict[str, list[str]] = {}
+        self._sock: socket.socket | None = None
+        self._address: tuple[str, int] | None = None
+        self._thread: threading.Thread | None = None
         if listen is not None:
-            disp = _CountingDispatcher(self)
-            for address, fn in self._routes().items():
-                disp.map(address, self._guard(fn), needs_reply_address=True)
-            bridge = self
-
-            class Server(server_mod.ThreadingOSCUDPServer):
-                def verify_request(self, request: Any, client_address: Any) -> bool:
-                    ok = super().verify_request(request, client_address)
-                    if not ok:  # python-osc drops these silently: count and report them
-                        bridge._malformed_packet(client_address, "not an OSC message or bundle")
-                    return ok
-
-            self.server = Server(listen, disp)
-            self._server_thread = threading.Thread(target=self.server.serve_forever,
-                                                   name="p5knn-osc", daemon=True)
-            self._server_thread.start()
+            family = socket.AF_INET6 if ":" in listen[0] else socket.AF_INET
+            self._sock = socket.socket(family, socket.SOCK_DGRAM)
+            try:
+                self._sock.bind(tuple(listen))
+                self._sock.settimeout(0.1)  # how often the receive thread checks for close()
+                try:  # room for bursts of large datagrams (the OS may cap it)
+                    self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+                except OSError:
+                    pass
+            except BaseException:
+                self._sock.close()
+                self.client._sock.close()
+                raise
+            self._address = tuple(self._sock.getsockname()[:2])  # type: ignore[assignment]
+            self._thread = threading.Thread(target=self._serve, name="p5knn-osc", daemon=True)
+            self._thread.start()
         self._recorder = None
         if source is not None:
             self.knn.classify_start(source, self._frame_result, on_error=self._error)
@@ -93,15 +143,19 @@ class OSCBridge:
     @property
     def address(self) -> tuple[str, int] | None:
         """(host, port) the bridge listens on."""
-        return self.server.server_address if self.server else None
+        return self._address
 
     # ---------------------------------------------------------------- sending
     def _frame_result(self, result: Any) -> None:
-        if self.running and self.recording is None:
+        """Runs on the classifier's worker thread, for each continuous prediction."""
+        if self.running and self.recording is None and not self._stop.is_set():
             self.send_result(result)
 
     def send_result(self, result: Any) -> None:
-        """Send one prediction (a KNNResult or a RegressionResult)."""
+        """Send one prediction (a KNNResult or a RegressionResult) to ``send_to``. Runs on the
+        calling thread; nothing is sent after :meth:`close`."""
+        if self._stop.is_set():
+            return
         if hasattr(result, "confidences"):
             self.client.send_message("/p5knn/label", str(result.label))
             self.client.send_message("/p5knn/confidence", float(result.confidence))
@@ -116,33 +170,93 @@ class OSCBridge:
             self.client.send_message("/p5knn/value", values)
             if self.wekinator:
                 self.client.send_message("/wek/outputs", values)
-        self.sent += 1
+        with self._lock:
+            self.sent += 1
 
-    def _reply(self, address: tuple[str, int], path: str, text: str) -> None:
-        client = self._reply_client.get(address)
-        if client is None:
-            client = self._reply_client[address] = self._client_mod.SimpleUDPClient(*address)
-        client.send_message(path, text)
-
-    def _malformed_packet(self, client_address: Any, why: Any) -> None:
-        self.malformed += 1
-        report_error(P5KNNError(f"malformed OSC packet from {client_address[0]}: {why}"), None,
-                     "p5knn OSC bridge")
+    def _reply(self, to: Any, path: str, text: str) -> str:
+        """Send ``path text`` to ``to`` from the listening socket; return the text sent."""
+        text = text if len(text) <= REPLY_CHARS else text[:REPLY_CHARS - 1] + "…"
+        if self._sock is not None:
+            try:
+                self._sock.sendto(b"".join(files.osc_string(s) for s in (path, ",s", text)), to)
+            except (OSError, TypeError, ValueError, OverflowError):
+                pass  # a sender we cannot answer (closed, unreachable, not an address)
+        return text
 
     def _error(self, exc: BaseException) -> None:
         report_error(exc, self.on_error, "p5knn OSC bridge")
 
     # ---------------------------------------------------------------- receiving
-    def _guard(self, fn: Callable[..., str | None]) -> Callable[..., None]:
-        def handler(client_address: tuple[str, int], address: str, *args: Any) -> None:
-            self.received += 1
+    def _serve(self) -> None:
+        """The receive thread ("p5knn-osc"): one datagram at a time, handled right here."""
+        sock = self._sock
+        assert sock is not None
+        while not self._stop.is_set():
             try:
-                status = fn(*args)
-                if status:
-                    self._reply(client_address, "/p5knn/status", status)
-            except Exception as exc:  # noqa: BLE001 - a bad message must not stop the bridge
-                self._reply(client_address, "/p5knn/error", f"{address}: {exc}")
-        return handler
+                data, sender = sock.recvfrom(65536)
+            except socket.timeout:
+                continue
+            except OSError:  # the socket was closed, or the OS reported an ICMP error
+                if self._stop.wait(0.01) or sock.fileno() < 0:
+                    break
+                continue
+            self.handle_packet(data, sender)
+
+    def handle_packet(self, data: bytes, sender: Any) -> list[Handled]:
+        """Handle one datagram from ``sender`` (an address to reply to): parse it completely,
+        then run each message on the calling thread (the receive thread calls this for every
+        datagram; packets are handled one at a time). Never raises. Returns what each message
+        did (one entry per route that ran, or one ``Handled("", False, why)`` if the packet
+        was malformed)."""
+        try:
+            try:
+                if not isinstance(data, (bytes, bytearray, memoryview)):
+                    raise MalformedPacketError(f"not bytes but {type(data).__name__}")
+                messages = parse_packet(bytes(data))
+            except MalformedPacketError as exc:
+                return [self._malformed(sender, str(exc))]
+            results = []
+            with self._handling:
+                for address, args in messages:
+                    for route in self._match(address):
+                        results.append(self._call(route, sender, args))
+            return results
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the bridge
+            self._error(exc)
+            return []
+
+    def _malformed(self, sender: Any, why: str) -> Handled:
+        with self._lock:
+            self.malformed += 1
+            first = self.malformed == 1
+        if first:
+            host = sender[0] if isinstance(sender, tuple) and sender else sender
+            self._error(MalformedPacketError(
+                f"malformed OSC packet from {host}: {why} (later ones are counted in "
+                "bridge.malformed, not reported)"))
+        return Handled("", False, self._reply(sender, "/p5knn/error", f"malformed packet: {why}"))
+
+    def _match(self, address: str) -> list[str]:
+        if address in self._handlers:
+            return [address]
+        if len(address) > MAX_PATTERN or not any(c in address for c in "*?[]{}"):
+            return []
+        routes = self._patterns.get(address)
+        if routes is None:
+            if len(self._patterns) >= 256:
+                self._patterns.clear()
+            routes = [r for r in self._handlers if files.pattern_matches(address, r)]
+            self._patterns[address] = routes
+        return routes
+
+    def _call(self, route: str, sender: Any, args: list) -> Handled:
+        self.received += 1
+        try:
+            status = self._handlers[route](*args)
+        except Exception as exc:  # noqa: BLE001 - a bad message must not stop the bridge
+            return Handled(route, False, self._reply(sender, "/p5knn/error", f"{route}: {exc}"))
+        return Handled(route, True, self._reply(sender, "/p5knn/status", status) if status
+                       else "")
 
     def _routes(self) -> dict[str, Callable[..., str | None]]:
         control = "/wekinator/control/"
@@ -154,28 +268,32 @@ class OSCBridge:
             "/wek/inputs": self._wek_inputs,
             control + "startRecording": lambda *a: self._record(self._wek_label()),
             control + "stopRecording": self._stop_recording,
-            control + "startRunning": self._start_running,
-            control + "stopRunning": self._stop_running,
+            control + "startRunning": lambda *a: self._set_running(True),
+            control + "stopRunning": lambda *a: self._set_running(False),
             control + "deleteAllExamples": lambda *a: self._clear(),
             control + "train": self._train,
             control + "outputs": self._wek_outputs,
         }
 
+    # Handlers: each runs on the thread that called handle_packet (normally "p5knn-osc").
     @staticmethod
     def _label(value: Any) -> Any:
         if isinstance(value, float) and value.is_integer():
             return int(value)
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             return value
-        raise ValueError(f"a label must be a string or an integer, got {value!r}")
+        raise ValueError(f"a label must be a string or an integer, got {reprlib.repr(value)}")
 
     @staticmethod
     def _numbers(args: tuple) -> list[float]:
         if not args:
             raise ValueError("expected numbers")
         if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
-            raise ValueError(f"expected numbers, got {args!r}")
-        return [float(a) for a in args]
+            raise ValueError(f"expected numbers, got {reprlib.repr(args)}")
+        numbers = [float(a) for a in args]
+        if not all(math.isfinite(x) for x in numbers):
+            raise ValueError("expected finite numbers, got NaN or infinity")
+        return numbers
 
     def _record(self, label: Any = None, *rest: Any) -> str:
         if label is None:
@@ -218,16 +336,26 @@ class OSCBridge:
         label = self.knn.undo_last()
         return "nothing to undo" if label is None else f"removed the last {label}"
 
-    def _save(self, path: Any = None, *rest: Any) -> str:
-        if not isinstance(path, str) or not path:
-            raise ValueError("save needs a file path")
-        return f"saved {len(self.knn)} examples to {self.knn.save(path)}"
+    def _file(self, verb: str, name: Any, run: Callable[[Path], Any]) -> str:
+        """Resolve a remote file name inside ``data_dir`` and run ``run(path)``; errors name
+        the file, never the folder."""
+        if not self.remote_files:
+            raise P5KNNError(f"remote {verb} is off (remote_files=False, --no-remote-files)")
+        clean = reprlib.repr(name)
+        try:
+            clean, path = files.resolve(self.data_dir, name, for_save=verb == "save")
+            run(path)
+        except Exception as exc:
+            text = files.scrub(str(exc), self.data_dir)
+            raise P5KNNError(f"could not {verb} {clean}: {text}") from None
+        return (f"saved {len(self.knn)} examples to {clean}" if verb == "save" else
+                f"loaded {len(self.knn)} examples from {clean}")
 
-    def _load(self, path: Any = None, *rest: Any) -> str:
-        if not isinstance(path, str) or not path:
-            raise ValueError("load needs a file path")
-        self.knn.load(path)
-        return f"loaded {len(self.knn)} examples from {path}"
+    def _save(self, name: Any = None, *rest: Any) -> str:
+        return self._file("save", name, self.knn.save)
+
+    def _load(self, name: Any = None, *rest: Any) -> str:
+        return self._file("load", name, self.knn.load)
 
     def _train(self, *args: Any) -> str:
         if self.head is None:
@@ -245,13 +373,9 @@ class OSCBridge:
             self.recording = self._wek_output
         return f"output set to {self._wek_output}"
 
-    def _start_running(self, *args: Any) -> str:
-        self.running = True
-        return "running"
-
-    def _stop_running(self, *args: Any) -> str:
-        self.running = False
-        return "stopped running"
+    def _set_running(self, running: bool) -> str:
+        self.running = running
+        return "running" if running else "stopped running"
 
     def _wek_inputs(self, *values: Any) -> None:
         vector = self._numbers(values)
@@ -262,6 +386,7 @@ class OSCBridge:
 
     # ---------------------------------------------------------------- recording frames
     def _record_loop(self) -> None:
+        """The recorder thread ("p5knn-osc-rec"): adds source frames while recording."""
         last_id = -1
         while not self._stop.is_set():
             if self.recording is None:
@@ -279,36 +404,24 @@ class OSCBridge:
             self._stop.wait(self.record_interval)
 
     def close(self) -> None:
-        """Stop listening, recording and predicting."""
+        """Stop listening, recording and predicting. Returns promptly whatever was received:
+        each thread gets at most 2 s to finish, then is left to end on its own (daemon)."""
         self._stop.set()
         if self.source is not None:
             self.knn.classify_stop(wait=False)
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-        if self._recorder is not None:
+        me = threading.current_thread()
+        if self._thread is not None and self._thread is not me:
+            self._thread.join(2.0)
+        if self._sock is not None:
+            self._sock.close()
+        if self._recorder is not None and self._recorder is not me:
             self._recorder.join(2.0)
+        client_sock = getattr(self.client, "_sock", None)
+        if client_sock is not None:
+            client_sock.close()
 
     def __enter__(self) -> "OSCBridge":
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-class _CountingDispatcher:
-    """python-osc's dispatcher, counting (and reporting once) packets that are not OSC."""
-
-    def __new__(cls, bridge: OSCBridge) -> Any:
-        from pythonosc import dispatcher, osc_packet
-
-        class Counting(dispatcher.Dispatcher):
-            def call_handlers_for_packet(self, data: bytes, client_address: Any) -> list:
-                try:
-                    osc_packet.OscPacket(data)
-                except osc_packet.ParseError as exc:
-                    bridge._malformed_packet(client_address, exc)
-                    return []
-                return super().call_handlers_for_packet(data, client_address)
-
-        return Counting()

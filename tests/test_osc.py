@@ -47,10 +47,11 @@ class Listener:
 
 
 @pytest.fixture
-def rig():
+def rig(tmp_path):
     out = Listener()
     knn = p5knn.knn_classifier.create(metric="euclidean", k=1)
-    bridge = OSCBridge(knn, ("127.0.0.1", out.port), ("127.0.0.1", 0), wekinator=True)
+    bridge = OSCBridge(knn, ("127.0.0.1", out.port), ("127.0.0.1", 0), wekinator=True,
+                       data_dir=tmp_path / "data")
     # the sender listens on the same port the replies come back to
     client = udp_client.SimpleUDPClient(*bridge.address)
     client._sock.bind(("127.0.0.1", 0))
@@ -102,13 +103,13 @@ def test_p5knn_messages(rig, tmp_path):
     assert out.wait_for("/p5knn/label") == ("cat",)
     confidences = out.wait_for("/p5knn/confidences")
     assert confidences[0::2] == ("cat", "dog")
-    path = tmp_path / "osc.p5knn"
-    client.send_message("/p5knn/save", [str(path)])
+    client.send_message("/p5knn/save", ["osc"])  # a name, kept in the data folder
     assert "saved 2" in replies.wait_for("/p5knn/status")[0]
+    assert (bridge.data_dir / "osc.p5knn").is_file()
     client.send_message("/p5knn/clear", ["dog"])
     replies.wait_for("/p5knn/status")
     assert knn.labels == ["cat"]
-    client.send_message("/p5knn/load", [str(path)])
+    client.send_message("/p5knn/load", ["osc.p5knn"])
     replies.wait_for("/p5knn/status")
     assert knn.labels == ["cat", "dog"]
     client.send_message("/p5knn/undo", [])
@@ -185,3 +186,50 @@ def test_osc_cli_runs_headless_with_feature_input():
     assert proc.returncode == 0, stderr
     assert "2 examples" in stdout
     out.close()
+
+
+def _start_cli(*extra: str, cwd) -> tuple[subprocess.Popen, int]:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "p5knn.cli", "osc", "--features",
+                             "--metric", "euclidean", "--send", "127.0.0.1:9",
+                             "--listen", f"127.0.0.1:{port}", "--seconds", "120", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    assert "listening on 127.0.0.1" in proc.stdout.readline()
+    assert "/p5knn/load" in proc.stdout.readline()
+    return proc, port
+
+
+def _rig_replies(port: int) -> tuple:
+    """A client sending from the port replies come back to, and those replies."""
+    replies = Listener()
+    client = udp_client.SimpleUDPClient("127.0.0.1", port)
+    client._sock = replies.server.socket
+    return client, replies
+
+
+@pytest.mark.parametrize("remote_files", [True, False])
+def test_osc_cli_data_dir_and_no_remote_files(tmp_path, remote_files):
+    data = tmp_path / "saves"
+    extra = ["--data-dir", str(data)] + ([] if remote_files else ["--no-remote-files"])
+    proc, port = _start_cli(*extra, cwd=tmp_path)
+    client, replies = _rig_replies(port)
+    try:
+        client.send_message("/p5knn/add", ["low", 0.0, 0.0])
+        assert "added low" in replies.wait_for("/p5knn/status", timeout=30)[0]
+        client.send_message("/p5knn/save", ["../escape"])
+        assert "/p5knn/save" in replies.wait_for("/p5knn/error", timeout=30)[0]
+        client.send_message("/p5knn/save", ["room"])
+        if remote_files:
+            assert "room.p5knn" in replies.wait_for("/p5knn/status", timeout=30)[0]
+            assert (data / "room.p5knn").is_file()
+        else:
+            assert "off" in replies.wait_for("/p5knn/error", timeout=30)[0]
+            assert not data.exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == (["saves"] if remote_files else [])
+    finally:
+        proc.terminate()
+        stdout, stderr = proc.communicate(timeout=60)
+        replies.close()
+    assert proc.returncode == 0, stderr
