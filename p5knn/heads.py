@@ -7,7 +7,8 @@
 
 Training uses Keras (a hidden Dense layer with ReLU, then softmax or linear outputs, Adam);
 predictions run the trained weights in numpy, microseconds per image, never ``model.predict``.
-Heads save as one ``.keras`` file that plain Keras loads too, with p5knn's metadata inside.
+Heads save as one ``.keras`` file that plain Keras loads too, with p5knn's metadata inside;
+``load`` validates a whole file before it changes anything (see :meth:`Head.load`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ import numpy as np
 
 from . import images
 from .atomic import atomic_file
-from .errors import CorruptFileError, EmptyClassifierError, FeatureSizeError, P5KNNError
+from .errors import CorruptFileError, EmptyClassifierError, FeatureSizeError
+from .head_file import (META_NAME, HeadMismatchError, check_meta,  # noqa: F401 - re-export
+                        keras_layout, load_network, read_head_file)
 from .knn_classifier import clean_label, parse_target, to_vector
 from .worker import Callback, ErrorCallback, Worker
 
-META_NAME = "p5knn_head.json"
 LossCallback = Callable[[int, float], Any]
 
 
@@ -43,9 +45,10 @@ class Confidence(NamedTuple):
 class _DenseNet:
     """The trained head as plain numpy arrays (fast, thread-safe to call)."""
 
-    def __init__(self, weights: Sequence[np.ndarray], softmax: bool) -> None:
+    def __init__(self, weights: Sequence[np.ndarray], softmax: bool, meta: Any = None) -> None:
         self.w1, self.b1, self.w2, self.b2 = (np.asarray(w, np.float32) for w in weights)
         self.softmax = softmax
+        self.meta = meta  #: what answers need with these weights (labels, or "scalar")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         hidden = np.maximum(x @ self.w1 + self.b1, 0.0)
@@ -193,28 +196,40 @@ class Head:
 
             model.fit(x, y, epochs=epochs, batch_size=min(self.batch_size, len(x)),
                       shuffle=True, verbose=0, callbacks=[Progress()])
-            dense = [layer for layer in model.layers if layer.get_weights()]
-            weights = [w for layer in dense for w in layer.get_weights()]
-            with self._lock:
-                self._model = model
-                self._net = _DenseNet(weights, softmax=self.task == "classification")
-                self.losses = losses
+            weights = [w for layer in model.layers for w in layer.get_weights()]
+            self._commit(model, weights, {"losses": losses, **self._fitted()})
             return losses
         finally:
             self.training = False
+
+    def _fitted(self) -> dict[str, Any]:
+        """Attributes a finished training sets (subclasses)."""
+        return {}
+
+    def _commit(self, model: Any, weights: Sequence[np.ndarray], state: dict[str, Any]) -> None:
+        """Swap in a network and the attributes that go with it, all at once."""
+        net = _DenseNet(weights, self.task == "classification", self._net_meta(state))
+        with self._lock:
+            self._model, self._net = model, net
+            for name, value in state.items():
+                setattr(self, name, value)
+
+    def _net_meta(self, state: dict[str, Any]) -> Any:
+        return None
 
     @property
     def trained(self) -> bool:
         """True once ``train`` has finished at least once."""
         return self._net is not None
 
-    def _outputs(self, image: Any, bands: str, crop: str | None) -> np.ndarray:
+    def _outputs(self, image: Any, bands: str, crop: str | None) -> tuple[np.ndarray, Any]:
+        """The network's outputs for ``image`` and the ``meta`` of that same network."""
         with self._lock:
             net = self._net
         if net is None:
             raise EmptyClassifierError("the head is not trained yet: add examples, then "
                                        "call train()")
-        return net(self._vector(image, bands, crop)[None])[0]
+        return net(self._vector(image, bands, crop)[None])[0], net.meta
 
     def _async(self, fn: Callable[..., Any], image: Any, bands: str, crop: str | None,
                callback: Callback | None, on_error: ErrorCallback | None) -> Future:
@@ -235,56 +250,37 @@ class Head:
         if path.suffix != ".keras":
             raise ValueError(f"heads are saved as .keras files, got {path.name}")
         with self._lock:
-            model = self._model
+            model, meta = self._model, self._meta()
         if model is None:
             raise EmptyClassifierError("nothing to save: train() the head first")
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder) / "head.keras"
             model.save(tmp)
             with zipfile.ZipFile(tmp, "a") as archive:
-                archive.writestr(META_NAME, json.dumps(self._meta()))
+                archive.writestr(META_NAME, json.dumps(meta))
             with atomic_file(path) as handle:
                 handle.write(tmp.read_bytes())
         return path
 
     def load(self, path: str | os.PathLike) -> "Head":
-        """Load a head saved by :meth:`save` (checked against this head's extractor)."""
+        """Load a head saved by :meth:`save` (checked against this head's extractor).
+
+        The whole file is checked before anything changes: the zip (sizes, CRCs), the
+        metadata (types and values, labels against the network's outputs), the Keras layout
+        (Input → Dense relu → Dense, Keras classes only, feature size = input size) and the
+        weights (shapes, finite values). Any problem raises :class:`CorruptFileError`
+        (:class:`HeadMismatchError` for a head of another extractor) and leaves the head as it
+        was. Raises ``FileNotFoundError`` when there is no such file."""
         path = Path(path)
         if not path.is_file():
+            if path.exists():
+                raise CorruptFileError(f"{path} is not a head file (a directory?)")
             raise FileNotFoundError(f"head file not found: {path}")
-        try:
-            with zipfile.ZipFile(path) as archive:
-                meta = json.loads(archive.read(META_NAME))
-        except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-            raise CorruptFileError(f"{path}: not a p5knn head file ({exc})") from exc
-        if meta.get("task") != self.task:
-            raise CorruptFileError(f"{path} holds a {meta.get('task')} head, not {self.task}")
-        if meta.get("feature_size") != self.extractor.feature_size or \
-                meta.get("model") != self.extractor.name:
-            raise FeatureSizeError(f"{path} was trained on {meta.get('model')} features "
-                                   f"({meta.get('feature_size')}), this head uses "
-                                   f"{self.extractor.name} ({self.extractor.feature_size})")
-        from .convert import quiet_tensorflow
-
-        quiet_tensorflow()
-        import keras
-
-        try:
-            model = keras.models.load_model(path, compile=False)
-        except Exception as exc:
-            raise CorruptFileError(f"{path}: Keras cannot load it ({exc})") from exc
-        weights = [w for layer in model.layers for w in layer.get_weights()]
-        if len(weights) != 4:
-            raise CorruptFileError(f"{path}: unexpected head layout")
-        with self._lock:
-            self._model = model
-            self._net = _DenseNet(weights, softmax=self.task == "classification")
-            self.losses = list(meta.get("losses", []))
-            self._restore(meta)
+        data, meta, config = read_head_file(path)
+        inputs, hidden, outputs = keras_layout(config, self.task, path)
+        state = check_meta(meta, self.task, self.extractor, (inputs, outputs), path)
+        self._commit(*load_network(data, (inputs, hidden, outputs), path), state)
         return self
-
-    def _restore(self, meta: dict[str, Any]) -> None:
-        """Subclasses read their own metadata."""
 
     def close(self) -> None:
         """Stop the training thread."""
@@ -327,11 +323,11 @@ class HeadClassifier(Head):
                       loss="sparse_categorical_crossentropy")
         return model
 
-    def _fit(self, x, y, epochs, report):
-        losses = super()._fit(x, y, epochs, report)
-        with self._lock:
-            self.labels = list(self._training_labels)
-        return losses
+    def _fitted(self) -> dict[str, Any]:
+        return {"labels": list(self._training_labels)}
+
+    def _net_meta(self, state: dict[str, Any]) -> Any:
+        return tuple(state["labels"])
 
     def classify(self, image: Any, *, callback: Callback | None = None,
                  on_error: ErrorCallback | None = None, bands: str = "RGB",
@@ -343,15 +339,12 @@ class HeadClassifier(Head):
         return self._classify_now(image, bands, crop)
 
     def _classify_now(self, image: Any, bands: str, crop: str | None) -> list[Confidence]:
-        probs = self._outputs(image, bands, crop)
+        probs, labels = self._outputs(image, bands, crop)
         order = np.argsort(-probs, kind="stable")
-        return [Confidence(self.labels[i], float(probs[i])) for i in order]
+        return [Confidence(labels[i], float(probs[i])) for i in order]
 
     def _meta(self) -> dict[str, Any]:
         return {**super()._meta(), "labels": self.labels}
-
-    def _restore(self, meta: dict[str, Any]) -> None:
-        self.labels = list(meta.get("labels", []))
 
 
 class HeadRegressor(Head):
@@ -404,12 +397,12 @@ class HeadRegressor(Head):
         return self._predict_now(image, bands, crop)
 
     def _predict_now(self, image: Any, bands: str, crop: str | None) -> float | np.ndarray:
-        out = self._outputs(image, bands, crop).astype(np.float64)
-        return float(out[0]) if self._scalar else out
+        out, scalar = self._outputs(image, bands, crop)
+        out = out.astype(np.float64)
+        return float(out[0]) if scalar else out
+
+    def _net_meta(self, state: dict[str, Any]) -> Any:
+        return state.get("_scalar", self._scalar)
 
     def _meta(self) -> dict[str, Any]:
         return {**super()._meta(), "scalar": self._scalar, "width": self._width}
-
-    def _restore(self, meta: dict[str, Any]) -> None:
-        self._scalar = bool(meta.get("scalar", True))
-        self._width = meta.get("width")

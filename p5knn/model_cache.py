@@ -8,11 +8,13 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from . import safe_json
 from .atomic import atomic_write
-from .errors import ModelError
+from .errors import CorruptFileError, ModelError
 from .weights import file_sha256
 
 log = logging.getLogger("p5knn")
+MAX_META_BYTES = 64 << 10  #: a cache record is ~150 bytes; anything far larger is damage
 
 
 def cache_dir() -> Path:
@@ -26,10 +28,18 @@ def cache_dir() -> Path:
 
 
 def _is_intact(model: Path, meta: Path) -> bool:
+    """True when ``meta`` — the small JSON record :func:`cached_model` writes — gives the model
+    file's size and SHA-256. A missing, oversized, junk, deeply nested or mistyped record
+    counts as damaged (the model is rebuilt), never as an error."""
     try:
-        info = json.loads(meta.read_text())
-        return (model.stat().st_size == info["size"] and file_sha256(model) == info["sha256"])
-    except (OSError, ValueError, KeyError, TypeError):
+        if not (model.is_file() and meta.is_file()) or meta.stat().st_size > MAX_META_BYTES:
+            return False  # (a pipe in their place would block the read)
+        info = safe_json.loads(meta.read_bytes(), str(meta), max_bytes=MAX_META_BYTES)
+        size, digest = (info.get("size"), info.get("sha256")) if isinstance(info, dict) else (0, 0)
+        if not isinstance(size, int) or isinstance(size, bool) or not isinstance(digest, str):
+            return False
+        return model.stat().st_size == size and file_sha256(model) == digest
+    except (OSError, CorruptFileError):
         return False
 
 
