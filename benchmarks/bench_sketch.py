@@ -71,7 +71,7 @@ def main() -> None:
     import py5
 
     import p5knn
-    from p5knn.video import demo_clip
+    from p5knn.live._video import demo_clip
 
     folder = Path(tempfile.mkdtemp())
     clip = demo_clip(folder / "clip.avi", seconds=10, fps=30)

@@ -8,23 +8,27 @@ learns your labels from a handful of examples, the way ml5.js's ``KNNClassifier`
     knn.add_example(frame, "wave")
     result = knn.predict_class(frame)
 
-Nothing here imports py5 at load time (``import py5`` needs a display).
+Nothing here imports py5 at load time (``import py5`` needs a display), nor TensorFlow.
+The layers, top to bottom: ``tools`` → ``training`` → ``knn`` → ``features`` → ``live`` →
+``_base``; a layer imports only the ones below it.
 """
 
-from . import knn_classifier
-from .camera import Camera
-from .demo_source import DemoSource
-from .errors import (CorruptFileError, EmptyClassifierError, FeatureSizeError, FileKindError,
-                     ImageError, ModelError, P5KNNError, UnknownLabelError)
-from .features import FeatureExtractor, Prediction, feature_extractor, imagenet_classes
-from .knn_classifier import KNNClassifier, KTooLargeWarning
-from .results import KNNResult, Neighbor
-from .version import __version__
+from p5knn import knn_classifier
+from p5knn._base.errors import (CorruptFileError, EmptyClassifierError, FeatureSizeError,
+                                FileKindError, ImageError, ModelError, P5KNNError,
+                                UnknownLabelError)
+from p5knn._base.version import __version__
+from p5knn.features import FeatureExtractor, Prediction, feature_extractor, imagenet_classes
+from p5knn.knn import (AutosaveWarning, KNNClassifier, KNNResult, KTooLargeWarning, Neighbor,
+                       RegressionResult)
+from p5knn.live import Camera, DemoSource, demo_clip
+from p5knn.tools import OSCBridge
+from p5knn.training import HeadClassifier, HeadRegressor
 
 __all__ = [
-    "Camera", "CorruptFileError", "DemoSource", "EmptyClassifierError", "FeatureExtractor",
-    "FeatureSizeError", "FileKindError",
+    "AutosaveWarning", "Camera", "CorruptFileError", "DemoSource", "EmptyClassifierError",
+    "FeatureExtractor", "FeatureSizeError", "FileKindError", "HeadClassifier", "HeadRegressor",
     "ImageError", "KNNClassifier", "KNNResult", "KTooLargeWarning", "ModelError", "Neighbor",
-    "P5KNNError", "Prediction", "UnknownLabelError", "__version__", "feature_extractor",
-    "imagenet_classes", "knn_classifier",
+    "OSCBridge", "P5KNNError", "Prediction", "RegressionResult", "UnknownLabelError",
+    "__version__", "demo_clip", "feature_extractor", "imagenet_classes", "knn_classifier",
 ]

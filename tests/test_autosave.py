@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import p5knn
-from p5knn.autosave import AutosaveWarning, backup_path
+from p5knn.knn._autosave import AutosaveWarning, backup_path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE / "scripts"))
@@ -87,7 +87,7 @@ def test_read_only_folder_is_reported_and_retried(tmp_path):
 
 
 def test_full_disk_is_reported_and_retried(tmp_path, monkeypatch):
-    from p5knn import storage
+    from p5knn.knn import _files as storage
 
     errors = []
     knn = p5knn.knn_classifier.create()

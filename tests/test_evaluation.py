@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 import p5knn
-from p5knn import datasets, evaluation, report
+from p5knn.tools import _datasets as datasets
+from p5knn.tools import _evaluation as evaluation
+from p5knn.tools import _report as report
 
 needs_data = pytest.mark.skipif(
     not (datasets.OPENCLIPART.is_dir() and datasets.MATE_PHOTOS.is_dir()),
@@ -101,7 +103,7 @@ def test_evaluate_on_scikit_image_photos(mobilenet, photos):
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "p5knn.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "p5knn", *args], capture_output=True,
                           text=True, cwd=cwd, timeout=600)
 
 
@@ -130,7 +132,7 @@ def test_cli_eval_add_predict(clipart, tmp_path):
 def test_huge_images_are_refused_clearly(tmp_path, monkeypatch):
     import cv2
 
-    from p5knn import images
+    from p5knn.features import _images as images
 
     path = tmp_path / "big.png"
     cv2.imwrite(str(path), np.zeros((300, 400, 3), np.uint8))

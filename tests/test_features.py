@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import p5knn
-from p5knn.errors import ImageError
+from p5knn._base.errors import ImageError
 
 
 def test_chelsea_is_a_cat(mobilenet, photos):
@@ -43,7 +43,7 @@ def test_features_shape_and_values(mobilenet, photos):
 def test_features_match_the_frozen_tensorflow_graph(mobilenet, photos):
     """The converted model reproduces the original graph's AvgPool output."""
     tf = pytest.importorskip("tensorflow")
-    from p5knn.weights import graph_path
+    from p5knn.features._weights import graph_path
 
     graph_def = tf.compat.v1.GraphDef()
     graph_def.ParseFromString(graph_path().read_bytes())
@@ -143,7 +143,7 @@ def test_batch_error_names_the_image(mobilenet, photos):
 
 
 def test_weights_come_from_the_nudity_package_file_without_importing_it():
-    from p5knn.weights import graph_path
+    from p5knn.features._weights import graph_path
 
     spec = importlib.util.find_spec("nudity")
     assert graph_path().parent.parent == __import__("pathlib").Path(spec.origin).parent

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import p5knn
-from p5knn import vector_index
-from p5knn.errors import CorruptFileError
+from p5knn.knn import _index as vector_index
+from p5knn._base.errors import CorruptFileError
 
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -304,7 +304,7 @@ def test_fuzz_head_files(classifier, folder, change):
                                     b'{"size": true, "sha256": "x"}', b'{"size": "11"}',
                                     b'{"size": 11, "sha256": 5}', b" " * 100_000])
 def test_damaged_model_cache_record_means_rebuild(tmp_path, monkeypatch, record):
-    from p5knn import model_cache
+    from p5knn.features import _model_cache as model_cache
 
     monkeypatch.setenv("P5KNN_CACHE_DIR", str(tmp_path))
     builds = []

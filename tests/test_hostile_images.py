@@ -18,7 +18,7 @@ from PIL import Image
 
 import p5knn
 from p5knn import ImageError, P5KNNError
-from p5knn import images
+from p5knn.features import _images as images
 
 FUZZ = settings(max_examples=100, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import p5knn
-from p5knn.neighbors import ExampleStore, top_k
+from p5knn.knn._store import ExampleStore, top_k
 
 from helpers import run_together
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import p5knn
-from p5knn import vector_index
-from p5knn.errors import CorruptFileError
+from p5knn.knn import _index as vector_index
+from p5knn._base.errors import CorruptFileError
 
 from helpers import run_together
 
@@ -329,7 +329,7 @@ def test_a_saved_index_is_read_back_instead_of_rebuilt(tmp_path, monkeypatch):
     def no_build(*_args):
         raise AssertionError("the index was rebuilt")
 
-    monkeypatch.setattr(p5knn.neighbors.ExampleStore, "_start_index", no_build)
+    monkeypatch.setattr(p5knn.knn._store.ExampleStore, "_start_index", no_build)
     loaded = p5knn.knn_classifier.load(path, index_threshold=2000)
     assert loaded.index_state == "ready"          # at once, no background build
     same_answers(knn, loaded)
@@ -412,7 +412,7 @@ def test_a_loaded_file_keeps_its_metric_for_the_index(tmp_path):
 
 
 def test_example_ids_in_a_file_are_checked(tmp_path):
-    from p5knn import storage
+    from p5knn.knn import _files as storage
 
     data = storage.SavedData(clustered(4), np.zeros(4, np.int32), ["a"],
                              example_ids=np.array([0, 2, 2, 5], np.int64))

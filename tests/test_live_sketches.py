@@ -77,7 +77,7 @@ def test_example_sketches_run_headless(name):
 
 def test_demo_autopilot_teaches_and_predicts(tmp_path):
     shot = tmp_path / "demo.png"
-    out = run(["-m", "p5knn.cli", "demo", "--autopilot", "--seconds", "9", "--screenshot",
+    out = run(["-m", "p5knn", "demo", "--autopilot", "--seconds", "9", "--screenshot",
                str(shot), "--save-path", str(tmp_path / "demo.p5knn")])
     assert out.returncode == 0, out.stderr[-3000:]
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("p5knn demo summary"))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import p5knn
-from p5knn.worker import Worker
+from p5knn.live._worker import Worker
 from helpers import colour, slow_extractor
 
 
@@ -109,7 +109,7 @@ def test_close_ends_threads_and_submit_restarts():
 
 
 def test_continuous_classification_of_a_video_file(tmp_path, mobilenet):
-    from p5knn.video import demo_clip
+    from p5knn.live._video import demo_clip
 
     clip = demo_clip(tmp_path / "clip.avi", seconds=3, fps=30)
     demo = p5knn.DemoSource()

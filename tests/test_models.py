@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import p5knn
-from p5knn import model_cache
-from p5knn.features import MOBILENET_KEY
+from p5knn.features import _model_cache as model_cache
+from p5knn.features._extractor import MOBILENET_KEY
 
 
 def test_damaged_cache_is_rebuilt(mobilenet, photos, tmp_path, monkeypatch):
@@ -76,14 +76,14 @@ def test_keras_model_with_labels_classifies(small_keras_model, monkeypatch, tmp_
 
 
 def test_tflite_model_cut_at_a_tensor(small_keras_model, tmp_path):
-    from p5knn.convert import keras_to_tflite
+    from p5knn.features._convert import keras_to_tflite
 
     model, _ = small_keras_model
     path = tmp_path / "tiny.tflite"
     path.write_bytes(keras_to_tflite(model))
     whole = p5knn.feature_extractor(path, preprocess="unit")
     assert whole.feature_size == 2
-    from p5knn.runtime import TFLiteRunner
+    from p5knn.features._runtime import TFLiteRunner
 
     details = TFLiteRunner(path, num_threads=1).tensor_details()
     pool = next(d["name"] for d in details if "pool" in d["name"] and list(d["shape"]) == [1, 8])

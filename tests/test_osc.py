@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import p5knn
-from p5knn.osc import OSCBridge
+from p5knn.tools._osc import OSCBridge
 
 pythonosc = pytest.importorskip("pythonosc")
 from pythonosc import dispatcher, osc_server, udp_client  # noqa: E402
@@ -171,7 +171,7 @@ def test_osc_cli_runs_headless_with_feature_input():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "p5knn.cli", "osc", "--features",
+    proc = subprocess.Popen([sys.executable, "-m", "p5knn", "osc", "--features",
                              "--metric", "euclidean", "--k", "1", "--send", f"127.0.0.1:{out.port}",
                              "--listen", f"127.0.0.1:{port}", "--seconds", "6"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -192,7 +192,7 @@ def _start_cli(*extra: str, cwd) -> tuple[subprocess.Popen, int]:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "p5knn.cli", "osc", "--features",
+    proc = subprocess.Popen([sys.executable, "-m", "p5knn", "osc", "--features",
                              "--metric", "euclidean", "--send", "127.0.0.1:9",
                              "--listen", f"127.0.0.1:{port}", "--seconds", "120", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)

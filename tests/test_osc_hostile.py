@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import p5knn
-from p5knn.osc import OSCBridge
+from p5knn.tools._osc import OSCBridge
 
 pytest.importorskip("pythonosc")
 from pythonosc.osc_message import OscMessage  # noqa: E402

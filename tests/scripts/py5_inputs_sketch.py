@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import py5
 
-from p5knn import images
+from p5knn.features import _images as images
 
 
 class InputsSketch(py5.Sketch):

@@ -16,7 +16,7 @@ from pathlib import Path
 import py5
 
 import p5knn
-from p5knn.video import demo_clip
+from p5knn.live._video import demo_clip
 
 SECONDS = float(os.environ.get("P5KNN_SOAK_SECONDS", "20"))
 WARMUP = min(5.0, SECONDS / 4)

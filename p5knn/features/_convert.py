@@ -1,0 +1,31 @@
+"""Convert a Keras model to a TFLite flatbuffer (XNNPACK runs it on the CPU)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from typing import Any
+
+from p5knn._base.errors import ModelError
+
+
+def keras_to_tflite(model: Any) -> bytes:
+    """Return the float32 TFLite flatbuffer of ``model`` (batch dimension left dynamic)."""
+    import tensorflow as tf
+
+    # The converter prints a long "Captures:" list on stdout; keep the user's console clean.
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink):
+            converter = tf.lite.TFLiteConverter.from_keras_model(model)
+            return converter.convert()
+    except Exception as exc:
+        raise ModelError(f"TFLite conversion of {getattr(model, 'name', 'model')} failed: {exc}"
+                         ) from exc
+
+
+def quiet_tensorflow() -> None:
+    """Silence TensorFlow's C++ start-up chatter (oneDNN, CUDA probing) before it is imported;
+    a ``TF_CPP_MIN_LOG_LEVEL`` you set yourself wins. Python exceptions are unaffected."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

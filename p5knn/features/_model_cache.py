@@ -1,0 +1,77 @@
+"""Per-user cache of converted models: built once, verified by checksum, rebuilt if damaged."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Callable
+
+from p5knn._base import safe_json as safe_json
+from p5knn._base.atomic import atomic_write
+from p5knn._base.errors import CorruptFileError, ModelError
+from p5knn.features._weights import file_sha256
+
+log = logging.getLogger("p5knn")
+MAX_META_BYTES = 64 << 10  #: a cache record is ~150 bytes; anything far larger is damage
+
+
+def cache_dir() -> Path:
+    """The cache folder: ``$P5KNN_CACHE_DIR`` or the platform's user cache dir for p5knn."""
+    env = os.environ.get("P5KNN_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("p5knn"))
+
+
+def _is_intact(model: Path, meta: Path) -> bool:
+    """True when ``meta`` — the small JSON record :func:`cached_model` writes — gives the model
+    file's size and SHA-256. A missing, oversized, junk, deeply nested or mistyped record
+    counts as damaged (the model is rebuilt), never as an error."""
+    try:
+        if not (model.is_file() and meta.is_file()) or meta.stat().st_size > MAX_META_BYTES:
+            return False  # (a pipe in their place would block the read)
+        info = safe_json.loads(meta.read_bytes(), str(meta), max_bytes=MAX_META_BYTES)
+        size, digest = (info.get("size"), info.get("sha256")) if isinstance(info, dict) else (0, 0)
+        if not isinstance(size, int) or isinstance(size, bool) or not isinstance(digest, str):
+            return False
+        return model.stat().st_size == size and file_sha256(model) == digest
+    except (OSError, CorruptFileError):
+        return False
+
+
+def cached_model(key: str, build: Callable[[], bytes],
+                 check: Callable[[Path], None] | None = None) -> Path:
+    """Return the path of cached model ``key``; build, store and check it when missing or corrupt.
+
+    ``check(path)`` must raise if a stored model does not load or gives wrong shapes.
+    """
+    folder = cache_dir()
+    model = folder / f"{key}.tflite"
+    meta = folder / f"{key}.json"
+    if model.exists() and _is_intact(model, meta):
+        try:
+            if check:
+                check(model)
+            return model
+        except Exception as exc:  # a damaged cache is rebuilt, never trusted
+            log.warning("p5knn: cached model %s fails its check (%s); rebuilding", model, exc)
+    elif model.exists():
+        log.warning("p5knn: cached model %s is damaged; rebuilding", model)
+    log.info("p5knn: converting %s for fast inference (first use only)", key)
+    data = build()
+    if not data:
+        raise ModelError(f"building {key} produced an empty model")
+    try:
+        atomic_write(model, data)
+        atomic_write(meta, json.dumps({"sha256": file_sha256(model), "size": len(data),
+                                       "key": key}).encode())
+    except OSError as exc:
+        raise ModelError(f"cannot write the model cache in {folder}: {exc}; "
+                         "set P5KNN_CACHE_DIR to a writable folder") from exc
+    if check:
+        check(model)
+    return model

@@ -1,0 +1,137 @@
+"""Continuous classification: keep predicting the newest frame of a source.
+
+Camera-like sources (anything with ``__p5knn_frame__``), functions and arrays are read by a
+small pump thread that submits the newest frame whenever the worker is free. py5 canvases and
+``Py5Graphics`` are read before each ``draw()`` on the animation thread (never half-drawn).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from p5knn.features import _images as images
+from p5knn._base.errors import P5KNNError
+from p5knn.live._worker import Deliver, ErrorCallback, Worker
+
+
+class ContinuousLoop:
+    """Predicts frames of ``source`` one after another, at most one in flight."""
+
+    def __init__(self, predict: Callable[[Any, str], Any], worker: Worker, key: Any,
+                 source: Any, callback: Callable[[Any], Any], on_error: ErrorCallback | None,
+                 deliver: Deliver, link: Any | None, bands: str, fps: float | None,
+                 ready: Callable[[], bool] | None = None) -> None:
+        self._predict = predict
+        self._ready = ready
+        self._worker = worker
+        self._key = key
+        self.source = source
+        self._callback = callback
+        self._on_error = on_error
+        self._deliver = deliver
+        self._link = link
+        self._bands = bands
+        self._min_interval = 1.0 / fps if fps else 0.0
+        self._in_flight = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._running = True
+        self._last_submit = 0.0
+        self._last_frame_id = -1
+        self.submitted = 0
+        self.completed = 0
+        self._thread: threading.Thread | None = None
+        if images.is_py5_object(source):
+            if link is None:
+                raise P5KNNError("classifying a py5 canvas or graphics continuously needs a "
+                                 "running sketch: pass sketch=...")
+            link.add_tick(key, self.tick)
+        else:
+            self._thread = threading.Thread(target=self._pump, name="p5knn-continuous",
+                                            daemon=True)
+            self._thread.start()
+
+    def _grab(self) -> tuple[Any, str, float] | None:
+        src = self.source
+        if hasattr(src, "__p5knn_frame__"):
+            frame_id = getattr(src, "frame_id", None)
+            if frame_id is not None and frame_id == self._last_frame_id:
+                return None  # nothing new from the camera yet
+            self._last_frame_id = frame_id if frame_id is not None else -1
+            return src.__p5knn_frame__()
+        if images.is_py5_object(src):
+            return images.to_rgb(src), "RGB", time.perf_counter()
+        if callable(src):
+            return src(), self._bands, time.perf_counter()
+        if isinstance(src, np.ndarray):
+            return src.copy(), self._bands, time.perf_counter()
+        return src, self._bands, time.perf_counter()
+
+    def tick(self) -> None:
+        """Submit the newest frame if nothing is in flight (called by the pump or pre-draw)."""
+        if not self._running or self._in_flight.is_set():
+            return
+        if self._ready is not None and not self._ready():
+            return
+        if self._min_interval and time.perf_counter() - self._last_submit < self._min_interval:
+            return
+        grabbed = self._grab()
+        if grabbed is None:
+            return
+        frame, bands, frame_time = grabbed
+        self._in_flight.set()
+        self._idle.clear()
+        self._last_submit = time.perf_counter()
+        self.submitted += 1
+        future = self._worker.submit_latest(self._key, self._run, frame, bands, frame_time,
+                                            callback=self._callback, on_error=self._on_error,
+                                            deliver=self._deliver)
+        future.add_done_callback(self._done)
+
+    def _run(self, frame: Any, bands: str, frame_time: float) -> Any:
+        result = self._predict(frame, bands)
+        self.completed += 1
+        return dataclasses.replace(result, frame_time=frame_time)
+
+    def _done(self, _future: Any) -> None:
+        self._in_flight.clear()
+        self._idle.set()
+
+    def _pump(self) -> None:
+        camera_like = hasattr(self.source, "wait_for_frame")
+        while self._running:
+            if self._in_flight.is_set():
+                self._idle.wait(0.1)
+                continue
+            if camera_like:
+                self.source.wait_for_frame(self._last_frame_id, timeout=0.1)
+            elif self._min_interval == 0:
+                time.sleep(0.001)
+            if self._ready is not None and not self._ready():
+                time.sleep(0.02)  # nothing to compare with yet
+            try:
+                self.tick()
+            except BaseException as exc:  # noqa: BLE001 - a bad frame must not end the loop
+                from p5knn.live._worker import report_error
+
+                self._in_flight.clear()
+                report_error(exc, self._on_error, "continuous classification")
+                time.sleep(0.05)
+            if self._min_interval:
+                time.sleep(max(0.0, self._min_interval - (time.perf_counter() -
+                                                           self._last_submit)))
+
+    def stop(self, wait: bool = True) -> None:
+        """Stop submitting frames (a prediction in flight still calls back)."""
+        self._running = False
+        if self._link is not None:
+            self._link.remove_tick(self._key)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(1.0)
+        if wait:
+            self._idle.wait(2.0)

@@ -1,0 +1,284 @@
+"""``p5knn demo``: a Teachable-Machine-style sketch.
+
+Hold keys 1–9 to record examples of class 1–9 from the camera (or the demo source), watch the
+confidence bars and the k nearest examples live; ``s`` save, ``l`` load, ``u`` undo the last
+example, ``x`` delete the nearest example, ``c`` clear all, ``+``/``-`` change k.
+``autopilot`` plays a scripted session (for machines with no one at the keyboard).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import py5
+
+from p5knn.knn import _classifier as knn_classifier
+from p5knn.live._camera import Camera
+from p5knn._base.errors import P5KNNError
+
+CAM_W, CAM_H, PANEL_W = 640, 480, 320
+RECORD_INTERVAL = 1 / 15  # examples per second while a key is held
+THUMB = 56
+COLOURS = [(230, 80, 60), (60, 160, 230), (90, 200, 90), (240, 190, 40), (190, 90, 220),
+           (40, 200, 200), (250, 130, 180), (150, 150, 150), (200, 120, 60)]
+AUTOPILOT = [("chelsea", "1", 1.6), ("rocket", "2", 1.6), ("coffee", "3", 1.6)]  # photo, key, s
+
+
+class DemoSketch(py5.Sketch):
+    """The demo; ``summary`` holds what happened once it ends."""
+
+    def __init__(self, camera: Camera, labels: Sequence[str] = (), k: int = 3,
+                 save_path: str | Path = "p5knn_demo.p5knn", load_path: str | None = None,
+                 seconds: float | None = None, autopilot: bool = False,
+                 screenshot: str | None = None) -> None:
+        super().__init__()
+        self.camera = camera
+        if autopilot and not labels:
+            labels = [photo for photo, _, _ in AUTOPILOT]
+        self.names = {str(i + 1): (labels[i] if i < len(labels) else str(i + 1))
+                      for i in range(9)}
+        self.k = k
+        self.save_path = Path(save_path)
+        self.load_path = load_path
+        self.seconds = seconds
+        self.autopilot = autopilot
+        self.screenshot = screenshot
+        self.held: set[str] = set()
+        self.result: Any = None
+        self.message = ""
+        self.message_until = 0.0
+        self.last_record = 0.0
+        self.frame_times: list[float] = []
+        self.predictions = 0
+        self.latencies: list[float] = []
+        self.pointer = (0.5, 0.5)
+        self.thumbs: dict[int, Any] = {}
+        self.summary: dict[str, Any] = {}
+        if camera.demo is not None:
+            camera.demo.pointer = self._pointer
+
+    # ---------------------------------------------------------------- helpers
+    def _pointer(self) -> tuple[float, float]:
+        return self.pointer
+
+    def say(self, text: str, seconds: float = 2.5) -> None:
+        self.message, self.message_until = text, time.perf_counter() + seconds
+        print(f"p5knn demo: {text}", flush=True)
+
+    def got(self, result: Any) -> None:
+        """Prediction callback: runs on the animation thread before draw()."""
+        self.result = result
+        self.predictions += 1
+        if result.frame_time is not None:
+            self.latencies.append(time.perf_counter() - result.frame_time)
+
+    def failed(self, exc: BaseException) -> None:
+        self.say(f"error: {exc}")
+
+    # ---------------------------------------------------------------- sketch
+    def settings(self) -> None:
+        self.size(CAM_W + PANEL_W, CAM_H, self.JAVA2D)
+
+    def setup(self) -> None:
+        self.window_title("p5knn demo — hold 1–9 to teach")
+        self.text_font(self.create_font("DejaVu Sans", 14))
+        self.knn = knn_classifier.create(k=self.k, thumbnails=THUMB, sketch=self,
+                                         balanced=True)
+        if self.load_path:
+            self._load(self.load_path)
+        self.knn.classify_start(self.camera, self.got, on_error=self.failed)
+        self.started = time.perf_counter()
+
+    def _autopilot(self, t: float) -> None:
+        demo = self.camera.demo
+        at = 0.3
+        for photo, key, length in AUTOPILOT:
+            if at <= t < at + length:
+                x, y = demo.photo_position(photo)
+                wobble = 0.03 * np.sin(7 * t)
+                self.pointer = (min(max(x + wobble, 0), 1), y)
+                self.held = {key}
+                return
+            at += length
+        self.held = set()
+        phase = (t - at) / 2.0
+        photo = [p for p, _, _ in AUTOPILOT][int(phase) % len(AUTOPILOT)]
+        self.pointer = demo.photo_position(photo)
+
+    def draw(self) -> None:
+        now = time.perf_counter()
+        self.frame_times.append(now)
+        t = now - self.started
+        if self.autopilot and self.camera.demo is not None:
+            self._autopilot(t)
+        elif self.camera.demo is not None and self.mouse_x < CAM_W and self.is_mouse_pressed:
+            self.pointer = (self.mouse_x / CAM_W, self.mouse_y / CAM_H)
+        self._record(now)
+        self.background(24)
+        self.image(self.camera.py5_image(self), 0, 0, CAM_W, CAM_H)
+        self._draw_panel()
+        self._draw_neighbors()
+        if self.seconds and t >= self.seconds:
+            self._finish()
+
+    def _record(self, now: float) -> None:
+        keys = [k for k in self.held if k in self.names]
+        if keys and now - self.last_record >= RECORD_INTERVAL:
+            self.last_record = now
+            self.knn.add_example(self.camera, self.names[keys[0]])  # returns at once
+
+    # ---------------------------------------------------------------- drawing
+    def _draw_panel(self) -> None:
+        x0 = CAM_W + 16
+        self.fill(255)
+        self.text_size(20)
+        self.text("p5knn", x0, 30)
+        self.text_size(13)
+        counts = self.knn.get_count_by_label()
+        shown = [key for key in self.names if self.names[key] in counts] or ["1", "2", "3"]
+        y = 60
+        conf = self.result.confidences if self.result is not None else {}
+        winner = self.result.label if self.result is not None else None
+        for key in shown:
+            name = self.names[key]
+            colour = COLOURS[int(key) - 1]
+            value = conf.get(name, 0.0)
+            self.no_stroke()
+            self.fill(60)
+            self.rect(x0, y, PANEL_W - 32, 22, 4)
+            self.fill(*colour)
+            self.rect(x0, y, (PANEL_W - 32) * value, 22, 4)
+            self.fill(255)
+            mark = "▶ " if name == winner else ""
+            recording = " ● rec" if key in self.held else ""
+            title = key if name == key else f"{key}  {name}"
+            self.text(f"{mark}{title}: {value:.0%}  ({counts.get(name, 0)}){recording}",
+                      x0 + 6, y + 16)
+            y += 30
+        self.fill(200)
+        fps = self._fps()
+        lines = [f"k = {self.knn.k}   examples: {len(self.knn)}",
+                 f"{fps:.0f} fps   predictions: {self.predictions}",
+                 f"camera: {self.camera.status[:38]}"]
+        if self.result is not None:
+            lines.append(f"nearest similarity: {self.result.similarity:.2f}")
+        lines += ["", "hold 1–9: record   u: undo   x: delete nearest",
+                  "s: save   l: load   c: clear   +/-: k"]
+        for i, line in enumerate(lines):
+            self.text(line, x0, CAM_H - 150 + 18 * i)
+        if self.message and time.perf_counter() < self.message_until:
+            self.fill(0, 0, 0, 180)
+            self.rect(0, 0, CAM_W, 28)
+            self.fill(255, 230, 120)
+            self.text(self.message, 10, 19)
+
+    def _draw_neighbors(self) -> None:
+        if self.result is None:
+            return
+        x = 8
+        for n in self.result.neighbors[:8]:
+            try:
+                thumb = self.knn.get_thumbnail(n.index)
+            except IndexError:
+                continue  # removed since this prediction
+            if thumb is None:
+                continue
+            img = self.thumbs.get(n.index)
+            img = self.create_image_from_numpy(thumb, "RGB", dst=img) if img is not None \
+                else self.create_image_from_numpy(thumb, "RGB")
+            self.thumbs[n.index] = img
+            self.image(img, x, CAM_H - THUMB - 22, THUMB, THUMB)
+            self.fill(0, 0, 0, 170)
+            self.no_stroke()
+            self.rect(x, CAM_H - 22, THUMB, 18)
+            self.fill(255)
+            self.text_size(11)
+            self.text(f"{n.label} {n.similarity:.2f}", x + 3, CAM_H - 9)
+            x += THUMB + 6
+        self.text_size(13)
+
+    def _fps(self) -> float:
+        times = self.frame_times[-61:]
+        return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and \
+            times[-1] > times[0] else 0.0
+
+    # ---------------------------------------------------------------- keys
+    def key_pressed(self) -> None:
+        key = str(self.key)
+        if key in self.names:
+            self.held.add(key)
+        elif key == "s":
+            self._save()
+        elif key == "l":
+            self._load(self.save_path)
+        elif key == "u":
+            label = self.knn.undo_last()
+            self.say("nothing to undo" if label is None else f"removed the last '{label}'")
+        elif key == "x":
+            self._delete_nearest()
+        elif key == "c":
+            self.knn.clear_all_labels()
+            self.result = None
+            self.say("cleared every example")
+        elif key in "+=":
+            self.knn.k += 1
+            self.say(f"k = {self.knn.k}")
+        elif key == "-" and self.knn.k > 1:
+            self.knn.k -= 1
+            self.say(f"k = {self.knn.k}")
+
+    def key_released(self) -> None:
+        self.held.discard(str(self.key))
+
+    def _save(self) -> None:
+        try:
+            path = self.knn.save(self.save_path)
+            self.say(f"saved {len(self.knn)} examples to {path}")
+        except (P5KNNError, OSError) as exc:
+            self.say(f"not saved: {exc}")
+
+    def _load(self, path: str | Path) -> None:
+        try:
+            self.knn.load(path)
+            self.thumbs.clear()
+            self.say(f"loaded {len(self.knn)} examples from {path}")
+        except (P5KNNError, OSError) as exc:
+            self.say(f"not loaded: {exc}")
+
+    def _delete_nearest(self) -> None:
+        if self.result is None or not self.result.neighbors:
+            self.say("no prediction yet")
+            return
+        index = self.result.neighbors[0].index
+        try:
+            label = self.knn.remove_example(index)
+            self.thumbs.clear()
+            self.result = None
+            self.say(f"deleted the nearest example ('{label}')")
+        except IndexError:
+            self.say("that example is already gone")
+
+    def _finish(self) -> None:
+        if self.screenshot:
+            self.save_frame(self.screenshot)
+        times = np.diff(self.frame_times[30:]) if len(self.frame_times) > 31 else np.zeros(1)
+        self.summary = {
+            "frames": len(self.frame_times), "fps": self._fps(),
+            "frame_ms_p50": float(np.percentile(times, 50) * 1000),
+            "frame_ms_p95": float(np.percentile(times, 95) * 1000),
+            "predictions": self.predictions, "examples": self.knn.get_count_by_label(),
+            "last_label": None if self.result is None else self.result.label,
+            "latency_ms_p50": float(np.median(self.latencies) * 1000) if self.latencies else None,
+        }
+        self.knn.classify_stop(wait=False)
+        self.exit_sketch()
+
+
+def run(camera: Camera, **options: Any) -> dict[str, Any]:
+    """Run the demo until its window closes (or ``seconds`` pass); return its summary."""
+    sketch = DemoSketch(camera, **options)
+    sketch.run_sketch(block=True)
+    return sketch.summary

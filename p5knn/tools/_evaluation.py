@@ -1,0 +1,281 @@
+"""Held-out evaluation: accuracy, per-class precision and recall, the confusion matrix and the
+misclassified images, for KNN on MobileNet features and the baselines it should beat.
+
+Methods (``METHODS``): ``"pixels"`` (KNN on raw 32×32 pixels: no network), ``"knn"`` (KNN on
+MobileNet features, the ml5 recipe), ``"head"`` (a softmax head trained on the features),
+``"scratch"`` (the same MobileNet trained from random weights: no transfer) and
+``"fine-tune"`` (MobileNet's top layers fine-tuned). Features are computed once per image
+and shared by every method and every split.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import cv2
+import numpy as np
+
+from p5knn.features import _images as imgs
+from p5knn.tools._progress import Progress
+
+METHODS = ("pixels", "knn", "head", "scratch", "fine-tune")
+PIXEL_SIZE = 32
+
+
+@dataclass
+class EvalResult:
+    """One method's score on one split."""
+
+    method: str
+    labels: list[str]
+    accuracy: float
+    confusion: np.ndarray                       # rows: true label, columns: predicted
+    precision: dict[str, float]
+    recall: dict[str, float]
+    misclassified: list[dict[str, Any]] = field(default_factory=list)
+    n_train: int = 0
+    n_test: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready numbers."""
+        return {"method": self.method, "labels": self.labels, "accuracy": self.accuracy,
+                "confusion": self.confusion.tolist(), "precision": self.precision,
+                "recall": self.recall, "misclassified": self.misclassified,
+                "n_train": self.n_train, "n_test": self.n_test, "seconds": self.seconds}
+
+
+def stratified_split(labels: Sequence[Any], test_size: float = 0.25,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Train/test indices with every class split in the same proportion (≥ 1 each side)."""
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must be between 0 and 1, got {test_size}")
+    rng = np.random.default_rng(seed)
+    labels = np.asarray([str(x) for x in labels])
+    train, test = [], []
+    for label in sorted(set(labels)):
+        idx = rng.permutation(np.flatnonzero(labels == label))
+        if len(idx) < 2:
+            raise ValueError(f"class {label!r} has {len(idx)} image; each needs at least 2")
+        n_test = min(max(1, int(round(len(idx) * test_size))), len(idx) - 1)
+        test += list(idx[:n_test])
+        train += list(idx[n_test:])
+    return np.sort(train), np.sort(test)
+
+
+def shots_split(labels: Sequence[Any], shots: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``shots`` training images per class, every other image for testing."""
+    rng = np.random.default_rng(seed)
+    labels = np.asarray([str(x) for x in labels])
+    train = []
+    for label in sorted(set(labels)):
+        idx = rng.permutation(np.flatnonzero(labels == label))
+        if len(idx) <= shots:
+            raise ValueError(f"class {label!r} has {len(idx)} images: not enough for "
+                             f"{shots} shots plus a test image")
+        train += list(idx[:shots])
+    train = np.sort(np.asarray(train))
+    test = np.setdiff1d(np.arange(len(labels)), train)
+    return train, test
+
+
+def score(method: str, labels: list[str], y_true: Sequence[str], y_pred: Sequence[str],
+          confidences: Sequence[float], test_index: Sequence[int], names: Sequence[Any],
+          n_train: int, seconds: float) -> EvalResult:
+    """Accuracy, confusion matrix, precision/recall and the misclassified examples."""
+    pos = {label: i for i, label in enumerate(labels)}
+    confusion = np.zeros((len(labels), len(labels)), np.int64)
+    for t, p in zip(y_true, y_pred):
+        confusion[pos[t], pos[p]] += 1
+    tp = np.diag(confusion).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.nan_to_num(tp / confusion.sum(axis=0))
+        recall = np.nan_to_num(tp / confusion.sum(axis=1))
+    wrong = [{"index": int(i), "image": str(names[i]), "true": t, "predicted": p,
+              "confidence": float(c)}
+             for i, t, p, c in zip(test_index, y_true, y_pred, confidences) if t != p]
+    return EvalResult(method, labels, float(tp.sum() / max(confusion.sum(), 1)), confusion,
+                      dict(zip(labels, precision.tolist())), dict(zip(labels, recall.tolist())),
+                      wrong, n_train, len(y_true), seconds)
+
+
+class Dataset:
+    """Images and labels with lazily computed, cached representations."""
+
+    def __init__(self, images_: Sequence[Any], labels: Sequence[Any], extractor: Any = None,
+                 progress: bool = True) -> None:
+        if len(images_) != len(labels):
+            raise ValueError(f"{len(images_)} images but {len(labels)} labels")
+        self.images = list(images_)
+        self.labels = [str(x) for x in labels]
+        self.label_names = sorted(set(self.labels))
+        self.progress = progress
+        self._extractor = extractor
+        self._features: np.ndarray | None = None
+        self._pixels: np.ndarray | None = None
+        self._inputs: np.ndarray | None = None
+        self._small: list[np.ndarray] | None = None
+
+    def small(self) -> list[np.ndarray]:
+        """Every image decoded once and resized to the network's input size (RGB uint8);
+        every representation below is made from these."""
+        if self._small is None:
+            size = self.extractor.input_size
+            bar = Progress(len(self.images), "decoding", self.progress)
+            small = []
+            for i, image in enumerate(self.images):
+                small.append(imgs.resize_rgb(imgs.to_rgb(image), size))
+                bar(i + 1)
+            bar.close()
+            self._small = small
+        return self._small
+
+    @property
+    def extractor(self) -> Any:
+        if self._extractor is None:
+            from p5knn.features._extractor import feature_extractor
+
+            self._extractor = feature_extractor()
+        return self._extractor
+
+    def features(self) -> np.ndarray:
+        """MobileNet features of every image (computed once, with a progress bar)."""
+        if self._features is None:
+            small = self.small()
+            bar = Progress(len(small), "embedding", self.progress)
+            out = np.empty((len(small), self.extractor.feature_size), np.float32)
+            for i, image in enumerate(small):
+                out[i] = self.extractor.infer(image)
+                bar(i + 1)
+            bar.close()
+            self._features = out
+        return self._features
+
+    def pixels(self) -> np.ndarray:
+        """Raw 32×32 RGB pixels of every image, 0–1, flattened."""
+        if self._pixels is None:
+            self._pixels = np.stack([
+                cv2.resize(image, (PIXEL_SIZE, PIXEL_SIZE), interpolation=cv2.INTER_AREA)
+                .reshape(-1) for image in self.small()]).astype(np.float32) / 255.0
+        return self._pixels
+
+    def inputs(self) -> np.ndarray:
+        """Network inputs (224×224, −1…1) of every image, for end-to-end training."""
+        if self._inputs is None:
+            from p5knn.training._fine_tune import stack_inputs
+
+            bar = Progress(len(self.images), "preparing", self.progress)
+            self._inputs = stack_inputs(self.extractor, self.small(), bar)
+            bar.close()
+        return self._inputs
+
+
+def _knn(train_x: np.ndarray, train_y: list[str], test_x: np.ndarray, k: int,
+         metric: str) -> tuple[list[str], list[float]]:
+    from p5knn.knn._classifier import create
+
+    knn = create(k=k, metric=metric)
+    knn.add_examples(train_x, train_y)
+    results = [knn.predict_class(x) for x in test_x]
+    return [r.label for r in results], [r.confidence for r in results]
+
+
+def run_method(method: str, data: Dataset, train: np.ndarray, test: np.ndarray, k: int = 3,
+               epochs: int = 30, scratch_epochs: int = 15, fine_tune_epochs: int = 5,
+               seed: int = 0, log: Callable[[str], None] | None = None) -> EvalResult:
+    """Train ``method`` on ``train`` indices and score it on ``test`` indices."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    y = data.labels
+    train_y = [y[i] for i in train]
+    test_y = [y[i] for i in test]
+    start = time.perf_counter()
+    if method == "pixels":
+        px = data.pixels()
+        pred, conf = _knn(px[train], train_y, px[test], k, "euclidean")
+    elif method == "knn":
+        f = data.features()
+        pred, conf = _knn(f[train], train_y, f[test], k, "cosine")
+    elif method == "head":
+        from p5knn.training._heads import HeadClassifier
+
+        f = data.features()
+        head = HeadClassifier(data.extractor, epochs=epochs, seed=seed, callbacks="worker")
+        for i in train:
+            head.add_image(f[i], y[i])
+        head.train(wait=True)
+        answers = [head.classify(f[i])[0] for i in test]
+        pred, conf = [a.label for a in answers], [a.confidence for a in answers]
+        head.close()
+    elif method == "scratch":
+        from p5knn.training._fine_tune import ScratchModel
+
+        x = data.inputs()
+        report = (lambda e, l, a: log(f"  scratch epoch {e}: loss {l:.3f} acc {a:.2f}")) \
+            if log else None
+        model = ScratchModel(epochs=scratch_epochs, seed=seed, callback=report).fit(
+            x[train], train_y)
+        probs = model.predict_proba(x[test])
+        pred = [str(model.labels[i]) for i in probs.argmax(axis=1)]
+        conf = probs.max(axis=1).tolist()
+    else:  # fine-tune
+        from p5knn.training._fine_tune import fine_tune
+
+        report = (lambda e, l, a: log(f"  fine-tune epoch {e}: loss {l:.3f} acc {a:.2f}")) \
+            if log else None
+        small = data.small()
+        tuned = fine_tune(data.extractor, [small[i] for i in train], train_y,
+                          epochs=fine_tune_epochs, seed=seed, callback=report)
+        answers = [tuned.classify(small[i], top_k=1)[0] for i in test]
+        pred, conf = [a.class_name for a in answers], [a.probability for a in answers]
+    seconds = time.perf_counter() - start
+    return score(method, data.label_names, test_y, pred, conf, test, data.images, len(train),
+                 seconds)
+
+
+def evaluate(model: str = "knn", images_: Sequence[Any] = (), labels: Sequence[Any] = (),
+             test_size: float = 0.25, seed: int = 0, *, extractor: Any = None, k: int = 3,
+             progress: bool = False, **options: Any) -> EvalResult:
+    """Split ``images``/``labels`` (stratified, seeded), train ``model`` (one of
+    ``METHODS``) on the training part and score it on the rest."""
+    data = images_ if isinstance(images_, Dataset) else Dataset(images_, labels, extractor,
+                                                                progress)
+    train, test = stratified_split(data.labels, test_size, seed)
+    return run_method(model, data, train, test, k=k, seed=seed, **options)
+
+
+def compare(data: Dataset, methods: Sequence[str] = ("pixels", "knn", "head", "scratch"),
+            test_size: float = 0.25, seed: int = 0, k: int = 3,
+            log: Callable[[str], None] | None = None, **options: Any) -> list[EvalResult]:
+    """Every method on the same split. Images are decoded (and, if a method needs them,
+    embedded) first, so each method's seconds are its own training and prediction time."""
+    train, test = stratified_split(data.labels, test_size, seed)
+    data.small()
+    if {"knn", "head"} & set(methods):
+        data.features()
+    results = []
+    for method in methods:
+        if log:
+            log(f"{method}: training on {len(train)} images, testing on {len(test)}")
+        results.append(run_method(method, data, train, test, k=k, seed=seed, log=log,
+                                  **options))
+    return results
+
+
+def few_shot(data: Dataset, shots: Sequence[int] = (1, 5, 10, 20), repeats: int = 5,
+             methods: Sequence[str] = ("pixels", "knn", "head"), k: int = 1, seed: int = 0,
+             **options: Any) -> dict[str, dict[int, tuple[float, float]]]:
+    """Accuracy with ``n`` training images per class for each ``n`` in ``shots``: mean and
+    standard deviation over ``repeats`` random splits."""
+    table: dict[str, dict[int, tuple[float, float]]] = {m: {} for m in methods}
+    for n in shots:
+        for method in methods:
+            scores = []
+            for r in range(repeats):
+                train, test = shots_split(data.labels, n, seed + r)
+                scores.append(run_method(method, data, train, test, k=min(k, n),
+                                         seed=seed + r, **options).accuracy)
+            table[method][n] = (float(np.mean(scores)), float(np.std(scores)))
+    return table

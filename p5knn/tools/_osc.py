@@ -1,0 +1,427 @@
+"""OSC bridge: talk to TouchDesigner, Max/MSP, Pure Data, Ableton or a Wekinator setup.
+
+Sends every prediction as ``/p5knn/label s``, ``/p5knn/confidence f``, ``/p5knn/confidences
+[label, value, …]`` (and Wekinator's ``/wek/outputs f`` — the class number, 1-based, or the
+regression values — with ``wekinator=True``). Listens (on 127.0.0.1 unless told otherwise) for:
+
+    /p5knn/record <label>      record frames of the source under <label> until /p5knn/stop
+    /p5knn/stop                stop recording
+    /p5knn/add <label> [f …]   add one example: the numbers given, or the source's frame
+    /p5knn/predict f …         predict a feature vector (the answer is sent as above)
+    /p5knn/clear [label]       clear one label, or everything
+    /p5knn/undo                remove the last example
+    /p5knn/save <name>, /p5knn/load <name>   a file name only, inside ``data_dir``
+    /p5knn/train               train the attached head (KNN itself needs no training)
+    /wek/inputs f …            feature input: recorded while recording, predicted while running
+    /wekinator/control/startRecording | stopRecording | startRunning | stopRunning |
+        deleteAllExamples | train,  /wekinator/control/outputs f …  (the label to record)
+
+Replies go to the sender address, from the listening socket, as ``/p5knn/status s`` or
+``/p5knn/error s`` (at most 300 characters). Every packet is treated as hostile: one receive
+thread handles datagrams one at a time (a flood costs no threads). **Bundles run at once, in
+order — timetags are ignored** (a future timetag would otherwise park the handler); they nest
+at most 8 deep and hold at most 256 messages, and a packet is parsed completely before any
+of its messages runs. Datagrams up to 65 507 bytes are accepted; too large or invalid ones
+get an ``/p5knn/error`` reply and are counted in ``bridge.malformed`` (the first is
+reported). Address patterns (``*``, ``?``, ``[a-z]``, ``{a,b}``) are matched in linear time;
+other addresses are ignored. Save and load take a file *name* (``room``, ``room.p5knn``,
+``room.json``), never a path, and touch only regular files directly inside ``data_dir``
+(see ``p5knn._osc_files``); ``remote_files=False`` turns them off.
+"""
+
+from __future__ import annotations
+
+import math
+import reprlib
+import socket
+import threading
+from pathlib import Path
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from p5knn.tools import _osc_packets as files
+from p5knn.tools._osc_packets import (MAX_DEPTH, MAX_MESSAGES, MAX_PACKET, MAX_PATTERN,  # noqa: F401
+                         REPLY_CHARS, MalformedPacketError, parse_packet)
+from p5knn._base.errors import P5KNNError
+from p5knn.live._worker import report_error
+
+
+class Handled(NamedTuple):
+    """What :meth:`OSCBridge.handle_packet` did with one message (address ``""``: the whole
+    packet was refused as malformed)."""
+
+    address: str   #: the route that ran
+    ok: bool       #: False: an ``/p5knn/error`` reply was sent
+    text: str      #: the reply's text ("" when none was sent)
+
+
+def _osc() -> Any:
+    try:
+        from pythonosc import udp_client
+    except ImportError as exc:  # pragma: no cover - python-osc is a dependency
+        raise P5KNNError("p5knn.osc needs python-osc: pip install python-osc") from exc
+    return udp_client
+
+
+# ------------------------------------------------------------------------------ the bridge
+class OSCBridge:
+    """Connects a classifier to OSC. ``source`` (a Camera or similar) gives frames to record
+    and predict continuously; without one, features arrive as OSC numbers.
+
+    Parameters
+    ----------
+    knn, source, head : the classifier, an optional frame source and trainable head.
+    send_to : (host, port) predictions go to.
+    listen : (host, port) to receive on (port 0: any free port), or None not to listen.
+    wekinator : also send ``/wek/outputs``.
+    record_fps : frames recorded per second while recording a source.
+    on_error : gets errors of background work and the first malformed packet (default:
+        printed once).
+    data_dir : the only folder remote ``/p5knn/save`` / ``/p5knn/load`` use (default
+        ``p5knn_data`` beside the running script, else in the current folder; created on the
+        first save).
+    remote_files : False turns remote save and load off (they get an ``/p5knn/error``).
+
+    Threads: the receive thread "p5knn-osc" runs every message handler, one packet at a time
+    (or whichever thread calls :meth:`handle_packet`); "p5knn-osc-rec" records a source's
+    frames; a source's predictions are sent from the classifier's worker thread.
+    """
+
+    def __init__(self, knn: Any, send_to: tuple[str, int] = ("127.0.0.1", 12000),
+                 listen: tuple[str, int] | None = ("127.0.0.1", 12001), source: Any = None,
+                 wekinator: bool = False, head: Any = None, record_fps: float = 10.0,
+                 on_error: Callable[[BaseException], Any] | None = None,
+                 data_dir: str | Path | None = None, remote_files: bool = True) -> None:
+        client_mod = _osc()
+        self.knn = knn
+        self.source = source
+        self.wekinator = wekinator
+        self.head = head
+        self.on_error = on_error
+        self.data_dir = Path(data_dir or files.default_data_dir()).expanduser().resolve()
+        self.remote_files = remote_files
+        self.record_interval = 1.0 / record_fps if record_fps else 0.0
+        self.client = client_mod.SimpleUDPClient(*send_to)
+        self.recording: Any = None   #: the label being recorded, or None
+        self.running = True          #: predictions flow (Wekinator's start/stopRunning)
+        self.malformed = 0           #: packets that were not valid OSC (or too large)
+        self.sent = 0                #: predictions sent
+        self.received = 0            #: messages handled
+        self._lock = threading.Lock()
+        self._handling = threading.Lock()  # one packet at a time, whoever calls
+        self._stop = threading.Event()
+        self._handlers = self._routes()
+        self._patterns: dict[str, list[str]] = {}
+        self._sock: socket.socket | None = None
+        self._address: tuple[str, int] | None = None
+        self._thread: threading.Thread | None = None
+        if listen is not None:
+            family = socket.AF_INET6 if ":" in listen[0] else socket.AF_INET
+            self._sock = socket.socket(family, socket.SOCK_DGRAM)
+            try:
+                self._sock.bind(tuple(listen))
+                self._sock.settimeout(0.1)  # how often the receive thread checks for close()
+                try:  # room for bursts of large datagrams (the OS may cap it)
+                    self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+                except OSError:
+                    pass
+            except BaseException:
+                self._sock.close()
+                self.client._sock.close()
+                raise
+            self._address = tuple(self._sock.getsockname()[:2])  # type: ignore[assignment]
+            self._thread = threading.Thread(target=self._serve, name="p5knn-osc", daemon=True)
+            self._thread.start()
+        self._recorder = None
+        if source is not None:
+            self.knn.classify_start(source, self._frame_result, on_error=self._error)
+            self._recorder = threading.Thread(target=self._record_loop, name="p5knn-osc-rec",
+                                              daemon=True)
+            self._recorder.start()
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """(host, port) the bridge listens on."""
+        return self._address
+
+    # ---------------------------------------------------------------- sending
+    def _frame_result(self, result: Any) -> None:
+        """Runs on the classifier's worker thread, for each continuous prediction."""
+        if self.running and self.recording is None and not self._stop.is_set():
+            self.send_result(result)
+
+    def send_result(self, result: Any) -> None:
+        """Send one prediction (a KNNResult or a RegressionResult) to ``send_to``. Runs on the
+        calling thread; nothing is sent after :meth:`close`."""
+        if self._stop.is_set():
+            return
+        if hasattr(result, "confidences"):
+            self.client.send_message("/p5knn/label", str(result.label))
+            self.client.send_message("/p5knn/confidence", float(result.confidence))
+            flat: list[Any] = []
+            for label, value in result.confidences.items():
+                flat += [str(label), float(value)]
+            self.client.send_message("/p5knn/confidences", flat)
+            if self.wekinator:
+                self.client.send_message("/wek/outputs", [float(result.class_index + 1)])
+        else:
+            values = np.atleast_1d(np.asarray(result.value, np.float64)).tolist()
+            self.client.send_message("/p5knn/value", values)
+            if self.wekinator:
+                self.client.send_message("/wek/outputs", values)
+        with self._lock:
+            self.sent += 1
+
+    def _reply(self, to: Any, path: str, text: str) -> str:
+        """Send ``path text`` to ``to`` from the listening socket; return the text sent."""
+        text = text if len(text) <= REPLY_CHARS else text[:REPLY_CHARS - 1] + "…"
+        if self._sock is not None:
+            try:
+                self._sock.sendto(b"".join(files.osc_string(s) for s in (path, ",s", text)), to)
+            except (OSError, TypeError, ValueError, OverflowError):
+                pass  # a sender we cannot answer (closed, unreachable, not an address)
+        return text
+
+    def _error(self, exc: BaseException) -> None:
+        report_error(exc, self.on_error, "p5knn OSC bridge")
+
+    # ---------------------------------------------------------------- receiving
+    def _serve(self) -> None:
+        """The receive thread ("p5knn-osc"): one datagram at a time, handled right here."""
+        sock = self._sock
+        assert sock is not None
+        while not self._stop.is_set():
+            try:
+                data, sender = sock.recvfrom(65536)
+            except socket.timeout:
+                continue
+            except OSError:  # the socket was closed, or the OS reported an ICMP error
+                if self._stop.wait(0.01) or sock.fileno() < 0:
+                    break
+                continue
+            self.handle_packet(data, sender)
+
+    def handle_packet(self, data: bytes, sender: Any) -> list[Handled]:
+        """Handle one datagram from ``sender`` (an address to reply to): parse it completely,
+        then run each message on the calling thread (the receive thread calls this for every
+        datagram; packets are handled one at a time). Never raises. Returns what each message
+        did (one entry per route that ran, or one ``Handled("", False, why)`` if the packet
+        was malformed)."""
+        try:
+            try:
+                if not isinstance(data, (bytes, bytearray, memoryview)):
+                    raise MalformedPacketError(f"not bytes but {type(data).__name__}")
+                messages = parse_packet(bytes(data))
+            except MalformedPacketError as exc:
+                return [self._malformed(sender, str(exc))]
+            results = []
+            with self._handling:
+                for address, args in messages:
+                    for route in self._match(address):
+                        results.append(self._call(route, sender, args))
+            return results
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the bridge
+            self._error(exc)
+            return []
+
+    def _malformed(self, sender: Any, why: str) -> Handled:
+        with self._lock:
+            self.malformed += 1
+            first = self.malformed == 1
+        if first:
+            host = sender[0] if isinstance(sender, tuple) and sender else sender
+            self._error(MalformedPacketError(
+                f"malformed OSC packet from {host}: {why} (later ones are counted in "
+                "bridge.malformed, not reported)"))
+        return Handled("", False, self._reply(sender, "/p5knn/error", f"malformed packet: {why}"))
+
+    def _match(self, address: str) -> list[str]:
+        if address in self._handlers:
+            return [address]
+        if len(address) > MAX_PATTERN or not any(c in address for c in "*?[]{}"):
+            return []
+        routes = self._patterns.get(address)
+        if routes is None:
+            if len(self._patterns) >= 256:
+                self._patterns.clear()
+            routes = [r for r in self._handlers if files.pattern_matches(address, r)]
+            self._patterns[address] = routes
+        return routes
+
+    def _call(self, route: str, sender: Any, args: list) -> Handled:
+        self.received += 1
+        try:
+            status = self._handlers[route](*args)
+        except Exception as exc:  # noqa: BLE001 - a bad message must not stop the bridge
+            return Handled(route, False, self._reply(sender, "/p5knn/error", f"{route}: {exc}"))
+        return Handled(route, True, self._reply(sender, "/p5knn/status", status) if status
+                       else "")
+
+    def _routes(self) -> dict[str, Callable[..., str | None]]:
+        control = "/wekinator/control/"
+        return {
+            "/p5knn/record": self._record, "/p5knn/stop": self._stop_recording,
+            "/p5knn/add": self._add, "/p5knn/predict": self._predict,
+            "/p5knn/clear": self._clear, "/p5knn/undo": self._undo,
+            "/p5knn/save": self._save, "/p5knn/load": self._load, "/p5knn/train": self._train,
+            "/wek/inputs": self._wek_inputs,
+            control + "startRecording": lambda *a: self._record(self._wek_label()),
+            control + "stopRecording": self._stop_recording,
+            control + "startRunning": lambda *a: self._set_running(True),
+            control + "stopRunning": lambda *a: self._set_running(False),
+            control + "deleteAllExamples": lambda *a: self._clear(),
+            control + "train": self._train,
+            control + "outputs": self._wek_outputs,
+        }
+
+    # Handlers: each runs on the thread that called handle_packet (normally "p5knn-osc").
+    @staticmethod
+    def _label(value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return value
+        raise ValueError(f"a label must be a string or an integer, got {reprlib.repr(value)}")
+
+    @staticmethod
+    def _numbers(args: tuple) -> list[float]:
+        if not args:
+            raise ValueError("expected numbers")
+        if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
+            raise ValueError(f"expected numbers, got {reprlib.repr(args)}")
+        numbers = [float(a) for a in args]
+        if not all(math.isfinite(x) for x in numbers):
+            raise ValueError("expected finite numbers, got NaN or infinity")
+        return numbers
+
+    def _record(self, label: Any = None, *rest: Any) -> str:
+        if label is None:
+            raise ValueError("record needs a label")
+        self.recording = self._label(label)
+        return f"recording {self.recording}"
+
+    def _stop_recording(self, *args: Any) -> str:
+        self.recording = None
+        return "stopped recording"
+
+    def _add(self, label: Any = None, *values: Any) -> str:
+        if label is None:
+            raise ValueError("add needs a label")
+        label = self._label(label)
+        if values:
+            self.knn.add_example(self._numbers(values), label, wait=True)
+        elif self.source is not None:
+            self.knn.add_example(self.source, label, wait=True)
+        else:
+            raise ValueError("add needs feature numbers (there is no camera source)")
+        return f"added {label} ({len(self.knn)} examples)"
+
+    def _predict(self, *values: Any) -> None:
+        self.send_result(self._predict_vector(self._numbers(values)))
+
+    def _predict_vector(self, vector: list[float]) -> Any:
+        if self.knn.task == "regression":
+            return self.knn.predict(vector)
+        return self.knn.predict_class(vector)
+
+    def _clear(self, label: Any = None, *rest: Any) -> str:
+        if label is None:
+            self.knn.clear_all_labels()
+            return "cleared everything"
+        self.knn.clear_label(self._label(label))
+        return f"cleared {label}"
+
+    def _undo(self, *args: Any) -> str:
+        label = self.knn.undo_last()
+        return "nothing to undo" if label is None else f"removed the last {label}"
+
+    def _file(self, verb: str, name: Any, run: Callable[[Path], Any]) -> str:
+        """Resolve a remote file name inside ``data_dir`` and run ``run(path)``; errors name
+        the file, never the folder."""
+        if not self.remote_files:
+            raise P5KNNError(f"remote {verb} is off (remote_files=False, --no-remote-files)")
+        clean = reprlib.repr(name)
+        try:
+            clean, path = files.resolve(self.data_dir, name, for_save=verb == "save")
+            run(path)
+        except Exception as exc:
+            text = files.scrub(str(exc), self.data_dir)
+            raise P5KNNError(f"could not {verb} {clean}: {text}") from None
+        return (f"saved {len(self.knn)} examples to {clean}" if verb == "save" else
+                f"loaded {len(self.knn)} examples from {clean}")
+
+    def _save(self, name: Any = None, *rest: Any) -> str:
+        return self._file("save", name, self.knn.save)
+
+    def _load(self, name: Any = None, *rest: Any) -> str:
+        return self._file("load", name, self.knn.load)
+
+    def _train(self, *args: Any) -> str:
+        if self.head is None:
+            return "KNN needs no training: examples count as soon as they are added"
+        self.head.train(wait=True)
+        return f"trained the head on {len(self.head)} examples"
+
+    def _wek_label(self) -> Any:
+        return getattr(self, "_wek_output", 1)
+
+    def _wek_outputs(self, *values: Any) -> str:
+        numbers = self._numbers(values)
+        self._wek_output = int(numbers[0]) if float(numbers[0]).is_integer() else numbers[0]
+        if self.recording is not None:
+            self.recording = self._wek_output
+        return f"output set to {self._wek_output}"
+
+    def _set_running(self, running: bool) -> str:
+        self.running = running
+        return "running" if running else "stopped running"
+
+    def _wek_inputs(self, *values: Any) -> None:
+        vector = self._numbers(values)
+        if self.recording is not None:
+            self.knn.add_example(vector, self.recording, wait=True)
+        elif self.running and len(self.knn):
+            self.send_result(self._predict_vector(vector))
+
+    # ---------------------------------------------------------------- recording frames
+    def _record_loop(self) -> None:
+        """The recorder thread ("p5knn-osc-rec"): adds source frames while recording."""
+        last_id = -1
+        while not self._stop.is_set():
+            if self.recording is None:
+                self._stop.wait(0.05)
+                continue
+            if hasattr(self.source, "wait_for_frame"):
+                self.source.wait_for_frame(last_id, timeout=0.2)
+                last_id = getattr(self.source, "frame_id", last_id)
+            try:
+                label = self.recording
+                if label is not None:
+                    self.knn.add_example(self.source, label, wait=True)
+            except Exception as exc:  # noqa: BLE001
+                self._error(exc)
+            self._stop.wait(self.record_interval)
+
+    def close(self) -> None:
+        """Stop listening, recording and predicting. Returns promptly whatever was received:
+        each thread gets at most 2 s to finish, then is left to end on its own (daemon)."""
+        self._stop.set()
+        if self.source is not None:
+            self.knn.classify_stop(wait=False)
+        me = threading.current_thread()
+        if self._thread is not None and self._thread is not me:
+            self._thread.join(2.0)
+        if self._sock is not None:
+            self._sock.close()
+        if self._recorder is not None and self._recorder is not me:
+            self._recorder.join(2.0)
+        client_sock = getattr(self.client, "_sock", None)
+        if client_sock is not None:
+            client_sock.close()
+
+    def __enter__(self) -> "OSCBridge":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
