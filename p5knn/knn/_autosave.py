@@ -25,7 +25,7 @@ from p5knn.knn import _files as storage
 from p5knn._base.atomic import check_target, remove_stale_temps, temp_prefix
 from p5knn._base.errors import CorruptFileError
 from p5knn._base.version import __version__
-from p5knn.live._worker import report_error
+from p5knn.live._report import report_error
 
 
 def _malloc_trim() -> Any:

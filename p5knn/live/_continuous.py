@@ -117,7 +117,7 @@ class ContinuousLoop:
             try:
                 self.tick()
             except BaseException as exc:  # noqa: BLE001 - a bad frame must not end the loop
-                from p5knn.live._worker import report_error
+                from p5knn.live._report import report_error
 
                 self._in_flight.clear()
                 report_error(exc, self._on_error, "continuous classification")

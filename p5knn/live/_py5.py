@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from p5knn._base.errors import ImageError
-from p5knn.live._worker import ErrorCallback, call_safely, report_error
+from p5knn.live._report import ErrorCallback, call_safely, report_error
 
 HOOK_NAME = "p5knn"
 CALLBACK_MODES = ("auto", "sketch", "worker")

@@ -6,54 +6,24 @@ pending job per key: a newer request replaces an older one that has not started 
 is cancelled and counted in ``dropped``), so a fast caller never builds a backlog. Queued
 ordered jobs run before latest-wins jobs, so a prediction sees every example added before it.
 
-An error in a job or a callback goes to ``on_error`` if given, else its traceback is printed
-once (repeats are counted, not printed); the thread keeps going.
+An error in a job or a callback is reported (:mod:`p5knn.live._report`); the thread keeps
+going.
 """
 
 from __future__ import annotations
 
 import atexit
 import collections
-import sys
 import threading
-import traceback
 import weakref
 from concurrent.futures import Future
 from typing import Any, Callable, Hashable
 
-Callback = Callable[[Any], Any]
-ErrorCallback = Callable[[BaseException], Any]
+from p5knn.live._report import Callback, ErrorCallback, call_safely, report_error
+
 Deliver = Callable[[Callable[[Any], Any], Any, "ErrorCallback | None"], None]
 
 _live_workers: "weakref.WeakSet[Worker]" = weakref.WeakSet()
-_reported: collections.Counter = collections.Counter()
-_reported_lock = threading.Lock()
-
-
-def report_error(exc: BaseException, on_error: ErrorCallback | None, where: str) -> None:
-    """Send ``exc`` to ``on_error``; without one, print its traceback the first time only."""
-    if on_error is not None:
-        try:
-            on_error(exc)
-            return
-        except Exception as inner:  # the error handler itself failed: report that
-            exc, where = inner, f"on_error handler for {where}"
-    key = (where, type(exc).__name__, str(exc))
-    with _reported_lock:
-        _reported[key] += 1
-        first = _reported[key] == 1
-    if first:
-        print(f"p5knn: error in {where} (the thread keeps running; identical errors are not "
-              "printed again):", file=sys.stderr)
-        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
-
-
-def call_safely(fn: Callable[[Any], Any], arg: Any, on_error: ErrorCallback | None) -> None:
-    """``fn(arg)``, with any exception reported instead of raised."""
-    try:
-        fn(arg)
-    except BaseException as exc:  # noqa: BLE001 - a user callback must never kill a thread
-        report_error(exc, on_error, f"callback {getattr(fn, '__name__', fn)!s}")
 
 
 def deliver_inline(fn: Callable[[Any], Any], arg: Any, on_error: ErrorCallback | None) -> None:
@@ -135,11 +105,6 @@ class Worker:
             self._latest[key] = job
             self._cond.notify()
         return job.future
-
-    def busy_with(self, key: Hashable) -> bool:
-        """True while a latest-wins job for ``key`` waits to start."""
-        with self._cond:
-            return key in self._latest
 
     def _next(self) -> _Job | None:
         with self._cond:

@@ -44,7 +44,7 @@ from p5knn.tools import _osc_packets as files
 from p5knn.tools._osc_packets import (MAX_DEPTH, MAX_MESSAGES, MAX_PACKET, MAX_PATTERN,  # noqa: F401
                          REPLY_CHARS, MalformedPacketError, parse_packet)
 from p5knn._base.errors import P5KNNError
-from p5knn.live._worker import report_error
+from p5knn.live._report import report_error
 
 
 class Handled(NamedTuple):
