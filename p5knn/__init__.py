@@ -18,17 +18,20 @@ from p5knn._base.errors import (CorruptFileError, EmptyClassifierError, FeatureS
                                 FileKindError, ImageError, ModelError, P5KNNError,
                                 UnknownLabelError)
 from p5knn._base.version import __version__
-from p5knn.features import FeatureExtractor, Prediction, feature_extractor, imagenet_classes
-from p5knn.knn import (AutosaveWarning, KNNClassifier, KNNResult, KTooLargeWarning, Neighbor,
-                       RegressionResult)
+from p5knn.features import FeatureExtractor, feature_extractor, imagenet_classes
+from p5knn import knn_regressor
+from p5knn._base.results import Classification
+from p5knn.knn import (AutosaveWarning, KNNClassifier, KNNRegressor, KNNResult, KTooLargeWarning,
+                       Neighbor, RegressionResult)
 from p5knn.live import Camera, DemoSource, demo_clip
 from p5knn.tools import OSCBridge
 from p5knn.training import HeadClassifier, HeadRegressor
 
 __all__ = [
-    "AutosaveWarning", "Camera", "CorruptFileError", "DemoSource", "EmptyClassifierError",
-    "FeatureExtractor", "FeatureSizeError", "FileKindError", "HeadClassifier", "HeadRegressor",
-    "ImageError", "KNNClassifier", "KNNResult", "KTooLargeWarning", "ModelError", "Neighbor",
-    "OSCBridge", "P5KNNError", "Prediction", "RegressionResult", "UnknownLabelError",
-    "__version__", "demo_clip", "feature_extractor", "imagenet_classes", "knn_classifier",
+    "AutosaveWarning", "Camera", "Classification", "CorruptFileError", "DemoSource",
+    "EmptyClassifierError", "FeatureExtractor", "FeatureSizeError", "FileKindError",
+    "HeadClassifier", "HeadRegressor", "ImageError", "KNNClassifier", "KNNRegressor",
+    "KNNResult", "KTooLargeWarning", "ModelError", "Neighbor", "OSCBridge", "P5KNNError",
+    "RegressionResult", "UnknownLabelError", "__version__", "demo_clip", "feature_extractor",
+    "imagenet_classes", "knn_classifier", "knn_regressor",
 ]

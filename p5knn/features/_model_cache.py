@@ -1,4 +1,9 @@
-"""Per-user cache of converted models: built once, verified by checksum, rebuilt if damaged."""
+"""Per-user cache of converted models: built once, verified by checksum, rebuilt if damaged.
+
+Layout: ``<cache_dir>/<key>.tflite`` is the model and ``<key>.json`` beside it its record
+(``{"sha256": ..., "size": ..., "key": ...}``). A model whose record is missing or does not
+match, or that fails its check, is rebuilt; nothing damaged is ever used.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import logging
 import os
 from pathlib import Path
 from typing import Callable
+
+import platformdirs
 
 from p5knn._base import safe_json as safe_json
 from p5knn._base.atomic import atomic_write
@@ -18,12 +25,22 @@ MAX_META_BYTES = 64 << 10  #: a cache record is ~150 bytes; anything far larger 
 
 
 def cache_dir() -> Path:
-    """The cache folder: ``$P5KNN_CACHE_DIR`` or the platform's user cache dir for p5knn."""
+    """The folder of p5knn's converted models.
+
+    Returns
+    -------
+    Path
+        ``$P5KNN_CACHE_DIR`` when set, else the platform's user cache folder for p5knn
+        (``~/.cache/p5knn`` on Linux). It may not exist yet.
+
+    Example
+    -------
+    >>> p5knn.features.cache_dir()
+    PosixPath('/home/me/.cache/p5knn')
+    """
     env = os.environ.get("P5KNN_CACHE_DIR")
     if env:
         return Path(env)
-    import platformdirs
-
     return Path(platformdirs.user_cache_dir("p5knn"))
 
 
@@ -45,9 +62,26 @@ def _is_intact(model: Path, meta: Path) -> bool:
 
 def cached_model(key: str, build: Callable[[], bytes],
                  check: Callable[[Path], None] | None = None) -> Path:
-    """Return the path of cached model ``key``; build, store and check it when missing or corrupt.
+    """The path of cached model ``key``; built, stored and checked when missing or damaged.
 
-    ``check(path)`` must raise if a stored model does not load or gives wrong shapes.
+    Parameters
+    ----------
+    key : str
+        The model's name in the cache (a file name without suffix).
+    build : callable
+        ``build()`` returns the model's bytes; called only when the cache cannot be used.
+    check : callable, optional
+        ``check(path)`` must raise if a stored model does not load or gives wrong shapes; a
+        cached model that fails it is rebuilt.
+
+    Returns
+    -------
+    Path
+        The ``.tflite`` file.
+
+    Example
+    -------
+    >>> path = cached_model("my-model", lambda: keras_to_tflite(model))
     """
     folder = cache_dir()
     model = folder / f"{key}.tflite"

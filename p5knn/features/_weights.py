@@ -21,7 +21,20 @@ NUM_BLOCKS = 13
 
 
 def graph_path() -> Path:
-    """Return the path of the frozen MobileNetV1 graph inside the installed ``nudity`` package."""
+    """The frozen MobileNetV1 graph MobileNet's weights are read from, inside the installed
+    ``nudity`` package (the package itself is never imported).
+
+    Returns
+    -------
+    Path
+        ``.../site-packages/nudity/files/retrained_graph.pb``. Raises
+        :class:`~p5knn.ModelError` when the package or the file is missing.
+
+    Example
+    -------
+    >>> p5knn.features.graph_path().name
+    'retrained_graph.pb'
+    """
     spec = importlib.util.find_spec(GRAPH_PACKAGE)
     if spec is None or not spec.origin:
         raise ModelError(
@@ -35,7 +48,23 @@ def graph_path() -> Path:
 
 
 def file_sha256(path: Path) -> str:
-    """SHA-256 hex digest of a file, read in 1 MiB blocks."""
+    """The SHA-256 hex digest of a file, read in 1 MiB blocks.
+
+    Parameters
+    ----------
+    path : Path
+        Any file.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+
+    Example
+    -------
+    >>> len(file_sha256(graph_path()))
+    64
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -44,7 +73,24 @@ def file_sha256(path: Path) -> str:
 
 
 def read_slim_constants(path: Path | None = None) -> dict[str, np.ndarray]:
-    """Read every ``MobilenetV1/...`` constant of the frozen graph into numpy arrays."""
+    """Every ``MobilenetV1/...`` constant of the frozen graph, as numpy arrays (imports
+    TensorFlow).
+
+    Parameters
+    ----------
+    path : Path, optional
+        The graph (default: :func:`graph_path`).
+
+    Returns
+    -------
+    dict
+        Constant name → array.
+
+    Example
+    -------
+    >>> read_slim_constants()["MobilenetV1/Conv2d_0/weights"].shape
+    (3, 3, 3, 32)
+    """
     from tensorflow.core.framework import graph_pb2  # heavy import, only when building
     from tensorflow.python.framework import tensor_util
 
@@ -64,10 +110,26 @@ def read_slim_constants(path: Path | None = None) -> dict[str, np.ndarray]:
 
 
 def keras_weights(constants: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
-    """Map TF-slim constant names onto Keras ``MobileNet`` layer names and weight order.
+    """TF-slim constants mapped onto Keras ``MobileNet`` layer names and weight order.
 
     Keras BatchNormalization wants ``[gamma, beta, moving_mean, moving_variance]``; the
-    classifier ``conv_preds`` gets the 1000 ImageNet classes (slim's background column 0 dropped).
+    classifier ``conv_preds`` gets the 1000 ImageNet classes (slim's background column 0
+    dropped).
+
+    Parameters
+    ----------
+    constants : dict
+        What :func:`read_slim_constants` returns.
+
+    Returns
+    -------
+    dict
+        Keras layer name → list of weight arrays.
+
+    Example
+    -------
+    >>> keras_weights(read_slim_constants())["conv1_bn"][0].shape
+    (32,)
     """
     def batch_norm(scope: str) -> list[np.ndarray]:
         return [constants[f"MobilenetV1/{scope}/BatchNorm/{name}"]

@@ -159,11 +159,10 @@ class AutoSaver:
 
     def save_now(self) -> bool:
         """Persist the current state now; False (and the error reported) if it failed."""
-        with self.knn._lock:
-            version = self.knn.version
-            if version == self.saved_version:
-                return True
-            data = self.knn._saved_data(thumbnails=True)
+        if self.knn.version == self.saved_version:
+            return True
+        data = self.knn.snapshot(thumbnails=True)   # consistent: taken under its lock
+        version = data.version
         try:
             write_generation(self.path, data)
         except BaseException as exc:  # noqa: BLE001 - reported; the examples stay in memory
@@ -205,7 +204,7 @@ def attach(knn: Any, path: str | os.PathLike, interval: float = 1.0,
     data, used = resume(path)
     from_backup = data is not None and used != str(path)
     if data is not None:
-        knn._restore(data)
+        knn.restore(data)
     if from_backup:
         damaged = path.with_name(path.name + ".damaged")
         if path.exists():

@@ -2,10 +2,12 @@
 rebuild it (about 6.5 minutes at 1 000 000 examples here).
 
 ``save("big.p5knn")`` with a ready index also writes ``big.p5knn.<token>.usearch`` and records
-its name, size and SHA-256 in the file's metadata; the token changes on every save, so a file
-never pairs with an index written for other contents. Loading never hands usearch's native
-code an unverified file: the index is read into memory, its size and SHA-256 must match the
-record, and only then is it parsed, after which its metric, dimensions, keys (exactly the
+its name, size, SHA-256 and an HMAC-SHA256 under this machine's index key in the file's
+metadata; the token changes on every save, so a file never pairs with an index written for
+other contents. Loading never hands usearch's native code an unverified file: the index is
+read into memory, its size and SHA-256 must match the record, and its HMAC must verify with
+the key — a checksum alone is no defence, since whoever crafts both files can record any
+checksum, and a crafted graph crashes usearch — and only then is it parsed, after which its metric, dimensions, keys (exactly the
 file's examples) and a sample of its vectors (equal to the file's rows) are checked. Anything
 else — missing, damaged, swapped for another classifier's index, or from a file saved before
 checksums were recorded — means a background rebuild (with a warning when an index file was
@@ -16,6 +18,7 @@ examples, so a usable index can only cost recall, never change a similarity.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import re
 import stat
@@ -27,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from p5knn._base.atomic import atomic_path
+from p5knn.features import cache_dir
 
 SUFFIX = ".usearch"
 _TOKEN = re.compile(r"[0-9a-f]{12}")
@@ -51,12 +55,41 @@ def _siblings(path: Path) -> list[Path]:
     return [path.with_name(name) for name in names if _token_of(path, name) is not None]
 
 
-def _sha256_file(path: Path) -> str:
+KEY_FILE = "index.key"
+
+
+def _key() -> bytes | None:
+    """This user's secret for signing index files (32 random bytes in the cache folder,
+    made on first use, readable by the owner only); None when it cannot be had."""
+    path = Path(cache_dir()) / KEY_FILE
+    try:
+        data = path.read_bytes()
+        if len(data) == 32:
+            return data
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(os.urandom(32))
+        data = path.read_bytes()
+        return data if len(data) == 32 else None
+    except OSError:
+        return None
+
+
+def _digests(path: Path) -> tuple[str, str | None]:
+    """SHA-256 and HMAC-SHA256 (None without a key) of a file."""
     digest = hashlib.sha256()
+    key = _key()
+    mac = hmac.new(key, digestmod="sha256") if key else None
     with open(path, "rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
-    return digest.hexdigest()
+            if mac is not None:
+                mac.update(block)
+    return digest.hexdigest(), mac.hexdigest() if mac is not None else None
 
 
 def write(index: Any, path: str | os.PathLike) -> dict[str, Any]:
@@ -66,9 +99,10 @@ def write(index: Any, path: str | os.PathLike) -> dict[str, Any]:
     target = path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}{SUFFIX}")
     with atomic_path(target) as tmp:
         index.save(tmp)
-        size, sha256 = tmp.stat().st_size, _sha256_file(tmp)
-    return {"file": target.name, "bytes": size, "sha256": sha256, "metric": index.metric,
-            "count": len(index)}
+        size = tmp.stat().st_size
+        sha256, signature = _digests(tmp)
+    return {"file": target.name, "bytes": size, "sha256": sha256, "hmac": signature,
+            "metric": index.metric, "count": len(index)}
 
 
 def _read_verified(target: Path, info: dict[str, Any]) -> bytes:
@@ -91,6 +125,11 @@ def _read_verified(target: Path, info: dict[str, Any]) -> bytes:
         os.close(fd)
     if len(data) != expected_size or hashlib.sha256(data).hexdigest() != expected_sha:
         raise ValueError("its SHA-256 does not match the one recorded at save time")
+    key, signature = _key(), info.get("hmac")
+    if key is None or not isinstance(signature, str) or not hmac.compare_digest(
+            hmac.new(key, data, "sha256").hexdigest(), signature):
+        raise ValueError("it was not signed with this machine's index key (saved elsewhere, "
+                         "by an older p5knn, or crafted)")
     return data
 
 

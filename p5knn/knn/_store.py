@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-METRICS = ("cosine", "euclidean")
-WEIGHTS = ("uniform", "distance")
+from p5knn.knn._math import finish_scores, rank, row_norms, top_k, unit_query
+
 CHUNK_ROWS = 4096
 #: a chunk holds at most this many bytes: 4096 rows of 1024 float32, fewer rows when wider
 CHUNK_BYTES = 16 << 20
@@ -26,7 +26,6 @@ MAX_FEATURE_SIZE = 1 << 20
 #: largest magnitude a feature value may have: with vectors up to ``MAX_FEATURE_SIZE`` long,
 #: every dot product and norm p5knn computes stays finite
 MAX_VALUE = 1e30
-_MIN_DISTANCE = 1e-6
 #: rows handed to the index per native call while building: the longest a cancelled build
 #: (a removal, a new metric, interpreter exit) keeps running, ≈ 0.5 s at 1024-d here
 BUILD_BATCH = 1024
@@ -366,7 +365,7 @@ class ExampleStore:
         small = not self.index_threshold or self.count < self.index_threshold
         if exact or small or index is None or index.metric != metric:
             similarity, distance = self.scores(query, metric)
-            best = top_k(_rank(similarity, distance, metric), self.class_ids, k)
+            best = top_k(rank(similarity, distance, metric), self.class_ids, k)
             return best, similarity[best], distance[best]
         ids = index.search(query, max(4 * k, index.candidates))
         positions = np.searchsorted(self.example_ids, ids)
@@ -377,7 +376,7 @@ class ExampleStore:
             return self.nearest(query, k, metric, exact=True)
         rows = self._gather(positions).astype(np.float32)
         similarity, distance = self._score_rows(rows, self._norms[positions], query, metric)
-        best = top_k(_rank(similarity, distance, metric), self.class_ids[positions], k)
+        best = top_k(rank(similarity, distance, metric), self.class_ids[positions], k)
         return positions[best], similarity[best], distance[best]
 
 
@@ -391,7 +390,7 @@ class ExampleStore:
         cosine: similarity = x̂·q̂ (−1…1), distance = 1 − similarity.
         euclidean: distance = ‖x − q‖, similarity = 1 / (1 + distance).
         """
-        unit, q_norm = _unit(query)
+        unit, q_norm = unit_query(query)
         dots = np.empty(self.count, np.float32)
         for start in range(0, self.count, self.chunk_rows):
             stop = min(start + self.chunk_rows, self.count)
@@ -399,93 +398,9 @@ class ExampleStore:
             if chunk.dtype != np.float32:
                 chunk = chunk.astype(np.float32)
             np.dot(chunk, unit, out=dots[start:stop])
-        return _finish_scores(dots, self._norms[: self.count], q_norm, metric)
+        return finish_scores(dots, self._norms[: self.count], q_norm, metric)
 
     def _score_rows(self, rows: np.ndarray, norms: np.ndarray, query: np.ndarray,
                     metric: str) -> tuple[np.ndarray, np.ndarray]:
-        unit, q_norm = _unit(query)
-        return _finish_scores(rows @ unit, norms, q_norm, metric)
-
-
-def _rank(similarity: np.ndarray, distance: np.ndarray, metric: str) -> np.ndarray:
-    """Higher is nearer. Euclidean ranks by −distance: 1 / (1 + d) cannot tell tiny
-    distances apart (it is 1.0 for every d below 1e-16)."""
-    return similarity if metric == "cosine" else -distance
-
-
-def row_norms(rows: np.ndarray) -> np.ndarray | np.float64:
-    """L2 norm of each row (or of one vector), computed in float64 so that no value a
-    float32 can hold overflows or underflows."""
-    wide = np.asarray(rows, np.float64)
-    return np.sqrt(np.einsum("...i,...i->...", wide, wide))
-
-
-def _unit(query: np.ndarray) -> tuple[np.ndarray, np.float64]:
-    """The query scaled to length 1 (float32) and its length (float64). Dot products with a
-    unit query stay within float32 whatever the magnitudes (see ``MAX_FEATURE_SIZE`` and the
-    value bound in the classifier)."""
-    q_norm = row_norms(query)
-    if q_norm == 0:
-        return np.asarray(query, np.float32), np.float64(0.0)
-    return (np.asarray(query, np.float64) / q_norm).astype(np.float32), q_norm
-
-
-def _finish_scores(unit_dots: np.ndarray, norms: np.ndarray, q_norm: np.float64,
-                   metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(similarity, distance)`` from each row's dot product with the unit query, the rows'
-    norms and the query's norm; float64, so ‖x‖² and ‖q‖² never overflow."""
-    dots = unit_dots.astype(np.float64)
-    if metric == "cosine":
-        similarity = dots / norms
-        np.clip(similarity, -1.0, 1.0, out=similarity)
-        return similarity, 1.0 - similarity
-    squared = norms * norms - 2.0 * q_norm * dots + q_norm * q_norm
-    distance = np.sqrt(np.maximum(squared, 0.0))
-    return 1.0 / (1.0 + distance), distance
-
-
-def top_k(similarity: np.ndarray, class_rank: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` most similar rows, best first.
-
-    Exact ties are broken like tfjs, whose example matrix is grouped by class: the class
-    created first wins, then the example stored first.
-    """
-    n = len(similarity)
-    if k < n:
-        kth = similarity[np.argpartition(-similarity, k - 1)[k - 1]]
-        candidates = np.flatnonzero(similarity >= kth)
-    else:
-        candidates = np.arange(n)
-    order = np.lexsort((candidates, class_rank[candidates], -similarity[candidates]))
-    return candidates[order[:k]]
-
-
-def vote(neighbor_classes: np.ndarray, neighbor_distances: np.ndarray, num_classes: int,
-         weights: str, class_sizes: np.ndarray | None) -> np.ndarray:
-    """Confidence per class from the neighbours' classes.
-
-    ``weights="uniform"`` without balancing is exactly tfjs: votes / k. ``"distance"`` weighs
-    each vote by 1 / distance; ``class_sizes`` (balancing) divides each vote by the size of its
-    class, so a big class does not win just by being big. Weighted results are normalised to 1.
-    """
-    k = len(neighbor_classes)
-    if weights == "uniform" and class_sizes is None:
-        return np.bincount(neighbor_classes, minlength=num_classes) / np.float64(k)
-    w = np.ones(k, np.float64)
-    if weights == "distance":
-        w = 1.0 / np.maximum(neighbor_distances.astype(np.float64), _MIN_DISTANCE)
-    if class_sizes is not None:
-        w = w / class_sizes[neighbor_classes]
-    totals = np.bincount(neighbor_classes, weights=w, minlength=num_classes)
-    return totals / totals.sum()
-
-
-def average(neighbor_values: np.ndarray, neighbor_distances: np.ndarray,
-            weights: str) -> np.ndarray:
-    """KNN regression: the neighbours' target rows averaged, plainly or weighted by
-    1 / distance (``weights="distance"``)."""
-    if weights == "distance":
-        w = 1.0 / np.maximum(neighbor_distances.astype(np.float64), _MIN_DISTANCE)
-    else:
-        w = np.ones(len(neighbor_values))
-    return (w[:, None] * neighbor_values.astype(np.float64)).sum(axis=0) / w.sum()
+        unit, q_norm = unit_query(query)
+        return finish_scores(rows @ unit, norms, q_norm, metric)

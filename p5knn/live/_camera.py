@@ -27,6 +27,28 @@ class Camera:
     ``Camera("clip.avi")`` plays a video file in a loop; ``Camera(source=obj)`` reads any object
     with ``read() -> (ok, frame)``; ``Camera("demo")`` is the virtual camera. A camera that is
     unplugged is reported once and reopened when it comes back; the sketch keeps running.
+    Frames are grabbed on the camera's own thread ("p5knn-camera").
+
+    Parameters
+    ----------
+    index : int, str or path
+        Webcam number, a video file, or ``"demo"``.
+    width, height : int
+        Frame size asked of the camera (and of the demo source).
+    source : object, optional
+        Anything with ``read() -> (ok, frame)`` (frames BGR, like OpenCV's).
+    fps : float, optional
+        Pace of a video file or source (default: as fast as frames come; files at their rate).
+    fallback : {"demo"} or None
+        What to use when the camera cannot be opened (None: raise).
+    pointer : callable, "mouse", sketch or None
+        What moves the demo source's view.
+
+    Example
+    -------
+    >>> cam = p5knn.Camera()                 # in setup()
+    >>> py5.image(cam.py5_image(), 0, 0)    # in draw()
+    >>> knn.add_example(cam, "wave")        # its newest frame, band order handled
     """
 
     bands = "BGR"
@@ -48,7 +70,7 @@ class Camera:
         self._cond = threading.Condition()
         self.frame_id = 0           #: number of frames grabbed so far
         self.frame_time = 0.0       #: ``time.perf_counter()`` when the newest frame arrived
-        self.connected = False      #: True while frames arrive
+        self.is_connected = False      #: True while frames arrive
         self.status = "starting"    #: a human-readable state ("webcam 0", "no camera: …")
         self.kind = "none"          #: "device", "file", "object" or "demo"
         self._stop = False
@@ -73,7 +95,7 @@ class Camera:
         if hasattr(req, "read"):
             self._cap, self.kind = req, "object"
             self._pace = self._pace or 1 / 30
-            self.connected, self.status = True, f"{type(req).__name__} source"
+            self.is_connected, self.status = True, f"{type(req).__name__} source"
             return True
         if isinstance(req, (str, os.PathLike)):
             path = Path(req)
@@ -85,7 +107,7 @@ class Camera:
             fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
             self._cap, self.kind, self._is_file = cap, "file", True
             self._pace = self._pace or 1.0 / (fps if 1 <= fps <= 240 else 30.0)
-            self.connected, self.status = True, f"video file {path.name}"
+            self.is_connected, self.status = True, f"video file {path.name}"
             return True
         return self._open_device(int(req), first=True)
 
@@ -100,14 +122,14 @@ class Camera:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
             cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
             self._cap, self.kind = cap, "device"
-            self.connected = True
+            self.is_connected = True
             self._say(f"webcam {index} connected")
             return True
         cap.release()
         if first and self._fallback == "demo":
             return self._use_demo(f"no webcam {index} found — using the demo source (real photos "
                                   "from scikit-image; the mouse pans the view)")
-        self.connected = False
+        self.is_connected = False
         self._say(f"no webcam {index}: check the cable; retrying every "
                   f"{self.retry_seconds:g} s")
         return False
@@ -120,7 +142,7 @@ class Camera:
 
             pointer = mouse_pointer(None if wants_mouse else pointer)
         self._cap = DemoSource(self.width, self.height, pointer=pointer)
-        self.kind, self.connected = "demo", True
+        self.kind, self.is_connected = "demo", True
         self._pace = self._pace or 1 / 30
         self._say(message)
         return True
@@ -161,7 +183,7 @@ class Camera:
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)  # loop the video
             return
         if self.kind == "device":
-            self.connected = False
+            self.is_connected = False
             self._say(f"webcam {self._requested} stopped sending frames (unplugged?); "
                       "retrying")
             try:
@@ -170,10 +192,10 @@ class Camera:
                 pass
             self._cap = None
             return
-        self.connected = False
+        self.is_connected = False
         self._say(f"{type(self._cap).__name__} source returned no frame; retrying")
         time.sleep(self.retry_seconds)
-        self.connected = True
+        self.is_connected = True
 
     def _publish(self, frame: np.ndarray) -> None:
         frame = np.asarray(frame)
@@ -192,9 +214,9 @@ class Camera:
             self._newest = slot
             self.frame_id += 1
             self.frame_time = time.perf_counter()
-            if not self.connected:
+            if not self.is_connected:
                 self._say(f"{self.kind} source is back")
-            self.connected = True
+            self.is_connected = True
             self._cond.notify_all()
 
     # ------------------------------------------------------------ reading

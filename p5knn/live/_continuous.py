@@ -14,9 +14,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from p5knn.features import _images as images
 from p5knn._base.errors import P5KNNError
-from p5knn.live._worker import Deliver, ErrorCallback, Worker
+from p5knn.live._py5 import is_py5_object, py5_to_rgb
+from p5knn.live._report import ErrorCallback, report_error
+from p5knn.live._worker import Deliver, Worker
 
 
 class ContinuousLoop:
@@ -43,10 +44,8 @@ class ContinuousLoop:
         self._running = True
         self._last_submit = 0.0
         self._last_frame_id = -1
-        self.submitted = 0
-        self.completed = 0
         self._thread: threading.Thread | None = None
-        if images.is_py5_object(source):
+        if is_py5_object(source):
             if link is None:
                 raise P5KNNError("classifying a py5 canvas or graphics continuously needs a "
                                  "running sketch: pass sketch=...")
@@ -64,8 +63,8 @@ class ContinuousLoop:
                 return None  # nothing new from the camera yet
             self._last_frame_id = frame_id if frame_id is not None else -1
             return src.__p5knn_frame__()
-        if images.is_py5_object(src):
-            return images.to_rgb(src), "RGB", time.perf_counter()
+        if is_py5_object(src):
+            return py5_to_rgb(src), "RGB", time.perf_counter()
         if callable(src):
             return src(), self._bands, time.perf_counter()
         if isinstance(src, np.ndarray):
@@ -87,7 +86,6 @@ class ContinuousLoop:
         self._in_flight.set()
         self._idle.clear()
         self._last_submit = time.perf_counter()
-        self.submitted += 1
         future = self._worker.submit_latest(self._key, self._run, frame, bands, frame_time,
                                             callback=self._callback, on_error=self._on_error,
                                             deliver=self._deliver)
@@ -95,7 +93,6 @@ class ContinuousLoop:
 
     def _run(self, frame: Any, bands: str, frame_time: float) -> Any:
         result = self._predict(frame, bands)
-        self.completed += 1
         return dataclasses.replace(result, frame_time=frame_time)
 
     def _done(self, _future: Any) -> None:
@@ -117,8 +114,6 @@ class ContinuousLoop:
             try:
                 self.tick()
             except BaseException as exc:  # noqa: BLE001 - a bad frame must not end the loop
-                from p5knn.live._report import report_error
-
                 self._in_flight.clear()
                 report_error(exc, self._on_error, "continuous classification")
                 time.sleep(0.05)

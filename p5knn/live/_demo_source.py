@@ -34,8 +34,24 @@ def _load_photo(name: str) -> np.ndarray:
 class DemoSource:
     """``read() -> (True, BGR frame)`` of a view over a 3×2 wall of photos.
 
-    ``pointer()`` returns ``(x, y)`` in 0…1 (None: keep the last view); ``(0, 0)`` shows the
-    top-left photo, ``(1, 1)`` the bottom-right one. ``noise`` adds a little sensor noise.
+    Parameters
+    ----------
+    width, height : int
+        Frame size.
+    pointer : callable, optional
+        ``pointer()`` returns ``(x, y)`` in 0…1 (None: keep the last view); ``(0, 0)`` shows
+        the top-left photo, ``(1, 1)`` the bottom-right one. Without one the view wanders.
+    noise : float
+        Standard deviation of a little sensor noise (0: none).
+    seed : int
+        Seed of that noise.
+
+    Example
+    -------
+    >>> source = p5knn.DemoSource(pointer=lambda: (0.0, 0.0))   # looking at the cat
+    >>> ok, frame = source.read()
+    >>> frame.shape
+    (480, 640, 3)
     """
 
     def __init__(self, width: int = 640, height: int = 480, pointer: Pointer | None = None,

@@ -223,3 +223,12 @@ def link_for(sketch: Any | None) -> SketchLink | None:
         if link is None or link._ended:
             link = _links[id(sketch)] = SketchLink(sketch)
         return link
+
+
+def is_py5_object(obj: Any) -> bool:
+    """True for py5 images, graphics and sketches, and the ``py5`` module itself (checked
+    without importing py5)."""
+    if getattr(obj, "__name__", None) == "py5":  # the py5 module: module-mode canvas
+        return True
+    return any((getattr(cls, "__module__", "") or "").split(".")[0] == "py5"
+               for cls in type(obj).__mro__)

@@ -13,7 +13,28 @@ from p5knn.live._demo_source import DemoSource
 
 
 def record(source: Any, path: str | Path, frames: int, fps: float = 30.0) -> Path:
-    """Read ``frames`` frames from ``source`` (``read() -> (ok, BGR frame)``) into ``path``."""
+    """Record ``frames`` frames of ``source`` into a lossless FFV1 ``.avi`` file.
+
+    Parameters
+    ----------
+    source : object
+        Anything with ``read() -> (ok, BGR frame)`` (a ``DemoSource``, an OpenCV capture).
+    path : str or Path
+        The video file to write.
+    frames : int
+        How many frames (fewer when the source runs out).
+    fps : float
+        The frame rate written into the file.
+
+    Returns
+    -------
+    Path
+
+    Example
+    -------
+    >>> p5knn.live.record(p5knn.DemoSource(), "wall.avi", frames=90)
+    PosixPath('wall.avi')
+    """
     path = Path(path)
     ok, first = source.read()
     if not ok:
@@ -36,7 +57,26 @@ def record(source: Any, path: str | Path, frames: int, fps: float = 30.0) -> Pat
 
 def demo_clip(path: str | Path, seconds: float = 10.0, fps: float = 30.0, width: int = 640,
               height: int = 480) -> Path:
-    """A clip of the demo source panning smoothly over its photo wall (real photos)."""
+    """Write a lossless clip of the demo source panning smoothly over its wall of real
+    photos — a repeatable stand-in for a webcam in tests and on machines without one.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.avi`` file to write (FFV1).
+    seconds, fps : float
+        Length and frame rate.
+    width, height : int
+        Frame size.
+
+    Returns
+    -------
+    Path
+
+    Example
+    -------
+    >>> cam = p5knn.Camera(p5knn.demo_clip("demo.avi"))
+    """
     count = int(seconds * fps)
     state = {"i": 0}
 

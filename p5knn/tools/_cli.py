@@ -50,13 +50,13 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _classify(args: argparse.Namespace) -> int:
-    from p5knn.features._extractor import feature_extractor
+    from p5knn.features import feature_extractor
 
     extractor = feature_extractor(args.model)
     for path in args.images:
-        top = extractor.classify(path, top_k=args.top)
+        result = extractor.classify(path, top_k=args.top)
         print(path)
-        for name, prob in top:
+        for name, prob in result.top():
             print(f"  {prob:6.1%}  {name}")
     return 0
 
@@ -107,7 +107,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _add(args: argparse.Namespace) -> int:
     from p5knn.tools._datasets import load_folder
-    from p5knn.knn._classifier import create, load
+    from p5knn.knn import create, load
     from p5knn.tools._progress import Progress
 
     paths, labels = load_folder(args.folder, args.max_per_class, 0)
@@ -124,7 +124,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from p5knn.knn._classifier import load
+    from p5knn.knn import load
 
     options = {"k": args.k} if args.k else {}
     if args.min_similarity is not None:
@@ -153,7 +153,7 @@ def _osc(args: argparse.Namespace) -> int:
     import time
 
     from p5knn.live._camera import Camera
-    from p5knn.knn._classifier import create
+    from p5knn.knn import create
     from p5knn.tools._osc import OSCBridge
 
     knn = create(k=args.k, metric=args.metric, autosave=args.autosave)
@@ -194,9 +194,7 @@ def _osc(args: argparse.Namespace) -> int:
 
 def _info(_args: argparse.Namespace) -> int:
     from p5knn._base.version import __version__
-    from p5knn.features._extractor import MOBILENET_KEY
-    from p5knn.features._model_cache import cache_dir
-    from p5knn.features._weights import graph_path
+    from p5knn.features import MOBILENET_KEY, cache_dir, graph_path
 
     model = cache_dir() / f"{MOBILENET_KEY}.tflite"
     print(f"p5knn {__version__}")

@@ -1,86 +1,26 @@
-"""Image datasets: a folder with one sub-folder per class (the usual layout), and builders for
-the real-data sets used in the docs and tests (Debian's openclipart-png drawings,
-mate-backgrounds photographs, scikit-image's photos)."""
+"""Builders for the real-data sets used in the docs and tests (Debian's openclipart-png
+drawings, mate-backgrounds photographs, scikit-image's photos). Reading a folder with one
+sub-folder per class is the training layer's (``load_folder``, ``as_pairs``, ``usable``),
+re-exported here for the tools."""
 
 from __future__ import annotations
 
 import os
 import random
-import sys
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Iterable
 
 import cv2
 import numpy as np
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+from p5knn.training import as_pairs, load_folder  # noqa: F401 - the tools' dataset API
+from p5knn.training._dataset import IMAGE_SUFFIXES, usable  # noqa: F401
+
 OPENCLIPART = Path("/usr/share/openclipart/png")
 MATE_PHOTOS = Path("/usr/share/backgrounds/mate/nature")
 SKIMAGE_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field",
                   "motorcycle_left", "retina", "immunohistochemistry", "camera", "coins", "moon",
                   "grass", "gravel", "brick")
-
-
-def usable(path: Path) -> bool:
-    """False for files p5knn would refuse to read (too many pixels), with a note on stderr."""
-    from p5knn.features._images import MAX_PIXELS, image_file_size
-
-    size = image_file_size(path)
-    if size and size[0] * size[1] > MAX_PIXELS:
-        print(f"p5knn: skipping {path}: {size[0]}×{size[1]} is over "
-              f"{MAX_PIXELS / 1e6:.0f} megapixels", file=sys.stderr)
-        return False
-    return True
-
-
-def load_folder(folder: str | os.PathLike, max_per_class: int | None = None,
-                seed: int = 0) -> tuple[list[Path], list[str]]:
-    """``(paths, labels)`` of the images in ``folder/<label>/**``; ``max_per_class`` keeps a
-    seeded random sample of each class; images over the pixel limit are skipped with a
-    note. Raises if there are fewer than two classes."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise FileNotFoundError(f"dataset folder not found: {root}")
-    paths: list[Path] = []
-    labels: list[str] = []
-    rng = random.Random(seed)
-    classes = sorted(p for p in root.iterdir() if p.is_dir())
-    for class_dir in classes:
-        files = sorted(p for p in class_dir.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
-                       and p.is_file() and usable(p))
-        if max_per_class is not None and len(files) > max_per_class:
-            files = sorted(rng.sample(files, max_per_class))
-        paths += files
-        labels += [class_dir.name] * len(files)
-    found = sorted(set(labels))
-    if len(found) < 2:
-        raise ValueError(f"{root} needs at least two class folders with images; found "
-                         f"{found or 'none'}")
-    return paths, labels
-
-
-def as_pairs(dataset: Any, labels: Sequence[Any] | None = None) -> tuple[list, list]:
-    """Normalise a dataset to ``(images, labels)``: a folder path, a dict
-    ``{label: [images]}``, ``(image, label)`` pairs, or ``images`` with ``labels=``."""
-    if isinstance(dataset, (str, os.PathLike)):
-        return tuple(load_folder(dataset))  # type: ignore[return-value]
-    if isinstance(dataset, dict):
-        xs, ys = [], []
-        for label, items in dataset.items():
-            for item in items:
-                xs.append(item)
-                ys.append(label)
-        return xs, ys
-    if labels is not None:
-        xs = list(dataset)
-        if len(xs) != len(labels):
-            raise ValueError(f"{len(xs)} images but {len(labels)} labels")
-        return xs, list(labels)
-    pairs = list(dataset)
-    if not all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
-        raise ValueError("dataset must be a folder, a {label: images} dict, (image, label) "
-                         "pairs, or images with labels=...")
-    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

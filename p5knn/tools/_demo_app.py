@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import py5
 
-from p5knn.knn import _classifier as knn_classifier
+from p5knn import knn as knn_classifier
 from p5knn.live._camera import Camera
 from p5knn._base.errors import P5KNNError
 

@@ -135,7 +135,7 @@ class Dataset:
     @property
     def extractor(self) -> Any:
         if self._extractor is None:
-            from p5knn.features._extractor import feature_extractor
+            from p5knn.features import feature_extractor
 
             self._extractor = feature_extractor()
         return self._extractor
@@ -174,7 +174,7 @@ class Dataset:
 
 def _knn(train_x: np.ndarray, train_y: list[str], test_x: np.ndarray, k: int,
          metric: str) -> tuple[list[str], list[float]]:
-    from p5knn.knn._classifier import create
+    from p5knn.knn import create
 
     knn = create(k=k, metric=metric)
     knn.add_examples(train_x, train_y)
@@ -199,14 +199,14 @@ def run_method(method: str, data: Dataset, train: np.ndarray, test: np.ndarray, 
         f = data.features()
         pred, conf = _knn(f[train], train_y, f[test], k, "cosine")
     elif method == "head":
-        from p5knn.training._heads import HeadClassifier
+        from p5knn.training import HeadClassifier
 
         f = data.features()
         head = HeadClassifier(data.extractor, epochs=epochs, seed=seed, callbacks="worker")
         for i in train:
             head.add_image(f[i], y[i])
         head.train(wait=True)
-        answers = [head.classify(f[i])[0] for i in test]
+        answers = [head.classify(f[i]) for i in test]
         pred, conf = [a.label for a in answers], [a.confidence for a in answers]
         head.close()
     elif method == "scratch":
@@ -221,15 +221,15 @@ def run_method(method: str, data: Dataset, train: np.ndarray, test: np.ndarray, 
         pred = [str(model.labels[i]) for i in probs.argmax(axis=1)]
         conf = probs.max(axis=1).tolist()
     else:  # fine-tune
-        from p5knn.training._fine_tune import fine_tune
+        from p5knn.training import fine_tune
 
         report = (lambda e, l, a: log(f"  fine-tune epoch {e}: loss {l:.3f} acc {a:.2f}")) \
             if log else None
         small = data.small()
         tuned = fine_tune(data.extractor, [small[i] for i in train], train_y,
                           epochs=fine_tune_epochs, seed=seed, callback=report)
-        answers = [tuned.classify(small[i], top_k=1)[0] for i in test]
-        pred, conf = [a.class_name for a in answers], [a.probability for a in answers]
+        answers = [tuned.classify(small[i], top_k=1) for i in test]
+        pred, conf = [a.label for a in answers], [a.confidence for a in answers]
     seconds = time.perf_counter() - start
     return score(method, data.label_names, test_y, pred, conf, test, data.images, len(train),
                  seconds)

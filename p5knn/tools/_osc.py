@@ -31,8 +31,6 @@ other addresses are ignored. Save and load take a file *name* (``room``, ``room.
 
 from __future__ import annotations
 
-import math
-import reprlib
 import socket
 import threading
 from pathlib import Path
@@ -41,10 +39,13 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from p5knn.tools import _osc_packets as files
-from p5knn.tools._osc_packets import (MAX_DEPTH, MAX_MESSAGES, MAX_PACKET, MAX_PATTERN,  # noqa: F401
-                         REPLY_CHARS, MalformedPacketError, parse_packet)
+from p5knn.tools._osc_commands import Commands
+from p5knn.tools._osc_packets import (MAX_DEPTH, MAX_MESSAGES, MAX_PACKET,  # noqa: F401
+                                      MAX_PATTERN, REPLY_CHARS, MalformedPacketError,
+                                      parse_packet)
 from p5knn._base.errors import P5KNNError
 from p5knn.live._report import report_error
+
 
 
 class Handled(NamedTuple):
@@ -65,7 +66,7 @@ def _osc() -> Any:
 
 
 # ------------------------------------------------------------------------------ the bridge
-class OSCBridge:
+class OSCBridge(Commands):
     """Connects a classifier to OSC. ``source`` (a Camera or similar) gives frames to record
     and predict continuously; without one, features arrive as OSC numbers.
 
@@ -92,7 +93,8 @@ class OSCBridge:
                  listen: tuple[str, int] | None = ("127.0.0.1", 12001), source: Any = None,
                  wekinator: bool = False, head: Any = None, record_fps: float = 10.0,
                  on_error: Callable[[BaseException], Any] | None = None,
-                 data_dir: str | Path | None = None, remote_files: bool = True) -> None:
+                 data_dir: str | Path | None = None, remote_files: bool = True,
+                 max_examples: int = 100_000) -> None:
         client_mod = _osc()
         self.knn = knn
         self.source = source
@@ -101,6 +103,7 @@ class OSCBridge:
         self.on_error = on_error
         self.data_dir = Path(data_dir or files.default_data_dir()).expanduser().resolve()
         self.remote_files = remote_files
+        self.max_examples = max_examples  #: remote adds stop at this many examples
         self.record_interval = 1.0 / record_fps if record_fps else 0.0
         self.client = client_mod.SimpleUDPClient(*send_to)
         self.recording: Any = None   #: the label being recorded, or None
@@ -156,26 +159,32 @@ class OSCBridge:
         calling thread; nothing is sent after :meth:`close`."""
         if self._stop.is_set():
             return
+        messages: list[tuple[str, Any]] = []
         if hasattr(result, "confidences"):
-            self.client.send_message("/p5knn/label", str(result.label))
-            self.client.send_message("/p5knn/confidence", float(result.confidence))
             flat: list[Any] = []
             for label, value in result.confidences.items():
                 flat += [str(label), float(value)]
-            self.client.send_message("/p5knn/confidences", flat)
+            messages += [("/p5knn/label", str(result.label)),
+                         ("/p5knn/confidence", float(result.confidence)),
+                         ("/p5knn/confidences", flat)]
             if self.wekinator:
-                self.client.send_message("/wek/outputs", [float(result.class_index + 1)])
+                messages.append(("/wek/outputs", [float(result.class_index + 1)]))
         else:
             values = np.atleast_1d(np.asarray(result.value, np.float64)).tolist()
-            self.client.send_message("/p5knn/value", values)
+            messages.append(("/p5knn/value", values))
             if self.wekinator:
-                self.client.send_message("/wek/outputs", values)
+                messages.append(("/wek/outputs", values))
+        for address, value in messages:
+            try:  # a message too big for one datagram (very many labels) is reported, once
+                self.client.send_message(address, value)
+            except OSError as exc:
+                self._error(OSError(f"cannot send {address}: {exc}"))
         with self._lock:
             self.sent += 1
 
     def _reply(self, to: Any, path: str, text: str) -> str:
         """Send ``path text`` to ``to`` from the listening socket; return the text sent."""
-        text = text if len(text) <= REPLY_CHARS else text[:REPLY_CHARS - 1] + "…"
+        text = _trim(text)
         if self._sock is not None:
             try:
                 self._sock.sendto(b"".join(files.osc_string(s) for s in (path, ",s", text)), to)
@@ -215,11 +224,16 @@ class OSCBridge:
                 messages = parse_packet(bytes(data))
             except MalformedPacketError as exc:
                 return [self._malformed(sender, str(exc))]
-            results = []
+            results, answerable = [], []
             with self._handling:
                 for address, args in messages:
+                    exact = address in self._handlers
                     for route in self._match(address):
-                        results.append(self._call(route, sender, args))
+                        handled = self._call(route, args)
+                        results.append(handled)
+                        if exact:
+                            answerable.append(handled)
+            self._answer(sender, answerable)
             return results
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the bridge
             self._error(exc)
@@ -249,140 +263,27 @@ class OSCBridge:
             self._patterns[address] = routes
         return routes
 
-    def _call(self, route: str, sender: Any, args: list) -> Handled:
+    def _call(self, route: str, args: list) -> Handled:
         self.received += 1
         try:
             status = self._handlers[route](*args)
         except Exception as exc:  # noqa: BLE001 - a bad message must not stop the bridge
-            return Handled(route, False, self._reply(sender, "/p5knn/error", f"{route}: {exc}"))
-        return Handled(route, True, self._reply(sender, "/p5knn/status", status) if status
-                       else "")
+            return Handled(route, False, _trim(f"{route}: {exc}"))
+        return Handled(route, True, _trim(status or ""))
 
-    def _routes(self) -> dict[str, Callable[..., str | None]]:
-        control = "/wekinator/control/"
-        return {
-            "/p5knn/record": self._record, "/p5knn/stop": self._stop_recording,
-            "/p5knn/add": self._add, "/p5knn/predict": self._predict,
-            "/p5knn/clear": self._clear, "/p5knn/undo": self._undo,
-            "/p5knn/save": self._save, "/p5knn/load": self._load, "/p5knn/train": self._train,
-            "/wek/inputs": self._wek_inputs,
-            control + "startRecording": lambda *a: self._record(self._wek_label()),
-            control + "stopRecording": self._stop_recording,
-            control + "startRunning": lambda *a: self._set_running(True),
-            control + "stopRunning": lambda *a: self._set_running(False),
-            control + "deleteAllExamples": lambda *a: self._clear(),
-            control + "train": self._train,
-            control + "outputs": self._wek_outputs,
-        }
-
-    # Handlers: each runs on the thread that called handle_packet (normally "p5knn-osc").
-    @staticmethod
-    def _label(value: Any) -> Any:
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            return value
-        raise ValueError(f"a label must be a string or an integer, got {reprlib.repr(value)}")
-
-    @staticmethod
-    def _numbers(args: tuple) -> list[float]:
-        if not args:
-            raise ValueError("expected numbers")
-        if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
-            raise ValueError(f"expected numbers, got {reprlib.repr(args)}")
-        numbers = [float(a) for a in args]
-        if not all(math.isfinite(x) for x in numbers):
-            raise ValueError("expected finite numbers, got NaN or infinity")
-        return numbers
-
-    def _record(self, label: Any = None, *rest: Any) -> str:
-        if label is None:
-            raise ValueError("record needs a label")
-        self.recording = self._label(label)
-        return f"recording {self.recording}"
-
-    def _stop_recording(self, *args: Any) -> str:
-        self.recording = None
-        return "stopped recording"
-
-    def _add(self, label: Any = None, *values: Any) -> str:
-        if label is None:
-            raise ValueError("add needs a label")
-        label = self._label(label)
-        if values:
-            self.knn.add_example(self._numbers(values), label, wait=True)
-        elif self.source is not None:
-            self.knn.add_example(self.source, label, wait=True)
+    def _answer(self, sender: Any, handled: list[Handled]) -> None:
+        """At most one reply per datagram, so a packet cannot be reflected into many
+        (messages sent to address patterns get none)."""
+        said = [h for h in handled if h.text or not h.ok]
+        if not said:
+            return
+        failed = [h for h in said if not h.ok]
+        if len(said) == 1:
+            text = said[0].text
         else:
-            raise ValueError("add needs feature numbers (there is no camera source)")
-        return f"added {label} ({len(self.knn)} examples)"
-
-    def _predict(self, *values: Any) -> None:
-        self.send_result(self._predict_vector(self._numbers(values)))
-
-    def _predict_vector(self, vector: list[float]) -> Any:
-        if self.knn.task == "regression":
-            return self.knn.predict(vector)
-        return self.knn.predict_class(vector)
-
-    def _clear(self, label: Any = None, *rest: Any) -> str:
-        if label is None:
-            self.knn.clear_all_labels()
-            return "cleared everything"
-        self.knn.clear_label(self._label(label))
-        return f"cleared {label}"
-
-    def _undo(self, *args: Any) -> str:
-        label = self.knn.undo_last()
-        return "nothing to undo" if label is None else f"removed the last {label}"
-
-    def _file(self, verb: str, name: Any, run: Callable[[Path], Any]) -> str:
-        """Resolve a remote file name inside ``data_dir`` and run ``run(path)``; errors name
-        the file, never the folder."""
-        if not self.remote_files:
-            raise P5KNNError(f"remote {verb} is off (remote_files=False, --no-remote-files)")
-        clean = reprlib.repr(name)
-        try:
-            clean, path = files.resolve(self.data_dir, name, for_save=verb == "save")
-            run(path)
-        except Exception as exc:
-            text = files.scrub(str(exc), self.data_dir)
-            raise P5KNNError(f"could not {verb} {clean}: {text}") from None
-        return (f"saved {len(self.knn)} examples to {clean}" if verb == "save" else
-                f"loaded {len(self.knn)} examples from {clean}")
-
-    def _save(self, name: Any = None, *rest: Any) -> str:
-        return self._file("save", name, self.knn.save)
-
-    def _load(self, name: Any = None, *rest: Any) -> str:
-        return self._file("load", name, self.knn.load)
-
-    def _train(self, *args: Any) -> str:
-        if self.head is None:
-            return "KNN needs no training: examples count as soon as they are added"
-        self.head.train(wait=True)
-        return f"trained the head on {len(self.head)} examples"
-
-    def _wek_label(self) -> Any:
-        return getattr(self, "_wek_output", 1)
-
-    def _wek_outputs(self, *values: Any) -> str:
-        numbers = self._numbers(values)
-        self._wek_output = int(numbers[0]) if float(numbers[0]).is_integer() else numbers[0]
-        if self.recording is not None:
-            self.recording = self._wek_output
-        return f"output set to {self._wek_output}"
-
-    def _set_running(self, running: bool) -> str:
-        self.running = running
-        return "running" if running else "stopped running"
-
-    def _wek_inputs(self, *values: Any) -> None:
-        vector = self._numbers(values)
-        if self.recording is not None:
-            self.knn.add_example(vector, self.recording, wait=True)
-        elif self.running and len(self.knn):
-            self.send_result(self._predict_vector(vector))
+            text = f"{len(handled)} messages, {len(failed)} failed" + \
+                (f"; first error: {failed[0].text}" if failed else "")
+        self._reply(sender, "/p5knn/error" if failed else "/p5knn/status", text)
 
     # ---------------------------------------------------------------- recording frames
     def _record_loop(self) -> None:
@@ -425,3 +326,7 @@ class OSCBridge:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _trim(text: str) -> str:
+    return text if len(text) <= REPLY_CHARS else text[:REPLY_CHARS - 1] + "…"

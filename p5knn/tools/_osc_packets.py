@@ -37,7 +37,8 @@ MAX_NAME = 100                          #: longest file name accepted from OSC
 SUFFIXES = (".p5knn", ".json")          #: the only suffixes a remote save/load may use
 DATA_FOLDER = "p5knn_data"              #: the default data folder's name
 _FORBIDDEN = set('/\\:*?"<>|')          # separators and characters Windows refuses
-_RESERVED = {"con", "prn", "aux", "nul", *(f"{d}{i}" for d in ("com", "lpt") for i in range(10))}
+_RESERVED = {"con", "prn", "aux", "nul", "conin$", "conout$",
+             *(f"{d}{i}" for d in ("com", "lpt") for i in (*"0123456789", "¹", "²", "³"))}
 
 
 class UnsafeFileError(P5KNNError, ValueError):

@@ -13,21 +13,45 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from p5knn._base.errors import P5KNNError
+from p5knn.features import FeatureExtractor
+from p5knn.features._convert import keras_to_tflite, quiet_tensorflow
+from p5knn.features._mobilenet import build_keras_mobilenet
+from p5knn.features._runtime import TFLiteRunner
+from p5knn.training._dataset import as_pairs
 
 EpochCallback = Callable[[int, float, float], Any]
 
 
 def _keras() -> Any:
-    from p5knn.features._convert import quiet_tensorflow
-
     quiet_tensorflow()
     import keras
 
     return keras
 
 
-def stack_inputs(extractor: Any, images_: Sequence[Any], progress: Any = None) -> np.ndarray:
-    """Preprocess images into one float32 ``(N, H, W, 3)`` batch."""
+def stack_inputs(extractor: FeatureExtractor, images_: Sequence[Any],
+                 progress: Callable[[int], Any] | None = None) -> np.ndarray:
+    """Images as one batch of network inputs.
+
+    Parameters
+    ----------
+    extractor : FeatureExtractor
+        Whose input size and range to use.
+    images_ : sequence
+        Images of any supported kind.
+    progress : callable, optional
+        ``progress(done)`` after each image.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, ``(N, H, W, 3)``.
+
+    Example
+    -------
+    >>> stack_inputs(mobilenet, [cat, cup]).shape
+    (2, 224, 224, 3)
+    """
     h, w = extractor.input_size
     out = np.empty((len(images_), h, w, 3), np.float32)
     for i, image in enumerate(images_):
@@ -67,27 +91,62 @@ def _label_ids(labels: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
     return names, np.array([index[label] for label in labels], np.int32)
 
 
-def fine_tune(extractor: Any, images_: Sequence[Any], labels: Sequence[Any],
+def fine_tune(extractor: FeatureExtractor, dataset: Any, labels: Sequence[Any] | None = None,
               unfreeze_last: int = 6, epochs: int = 5, callback: EpochCallback | None = None,
               learning_rate: float = 1e-4, head_epochs: int = 5, batch_size: int = 16,
-              augment: bool = True, seed: int = 0) -> Any:
-    """Fine-tune MobileNet in two phases: first a new softmax head alone (``head_epochs``,
-    learning rate 1e-3), then the last ``unfreeze_last`` convolution layers together with it
-    (``epochs``, ``learning_rate``). BatchNorm layers stay frozen with their ImageNet
-    statistics (small batches would wreck them). Returns a new :class:`FeatureExtractor`
-    whose ``infer`` gives the fine-tuned 1024 features and whose ``classify`` answers with
-    your labels. ``callback(epoch, loss, accuracy)`` counts both phases' epochs."""
+              augment: bool = True, seed: int = 0) -> FeatureExtractor:
+    """Fine-tune MobileNet on your images (``extractor.fine_tune(...)`` calls this).
+
+    Two phases: first a new softmax head alone (``head_epochs``, learning rate 1e-3), then the
+    last ``unfreeze_last`` convolution layers together with it (``epochs``,
+    ``learning_rate``), with flips, shifts, zoom and brightness augmentation. BatchNorm
+    layers keep their ImageNet statistics (small batches would wreck them). The result is
+    converted to LiteRT, so it runs as fast as MobileNet. It runs now, in the calling thread.
+
+    Parameters
+    ----------
+    extractor : FeatureExtractor
+        The built-in MobileNet extractor.
+    dataset : folder, dict, pairs or images
+        A folder with one sub-folder per class, a ``{label: [images]}`` dict,
+        ``(image, label)`` pairs, or images with ``labels=``.
+    labels : sequence, optional
+        One label per image, when ``dataset`` is a list of images.
+    unfreeze_last : int
+        Convolution layers (from the top) that train in the second phase.
+    epochs : int
+        Epochs of the second phase.
+    callback : callable, optional
+        ``callback(epoch, loss, accuracy)`` after each epoch, both phases counted together.
+    learning_rate : float
+        Adam's learning rate in the second phase.
+    head_epochs : int
+        Epochs of the first phase (the new head alone).
+    batch_size : int
+        Images per training step.
+    augment : bool
+        Random flips, shifts, zoom and brightness while training.
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    FeatureExtractor
+        ``infer`` gives the fine-tuned 1024 features; ``classify`` answers with your labels.
+
+    Example
+    -------
+    >>> tuned = mobilenet.fine_tune("my_photos/", unfreeze_last=6, epochs=5)
+    >>> tuned.classify(frame).label
+    'mug'
+    """
+    images_, labels = as_pairs(dataset, labels)
     if extractor.name != "mobilenet":
         raise P5KNNError("fine_tune() works on the built-in MobileNet extractor")
     if int(unfreeze_last) < 0 or int(epochs) < 0 or int(head_epochs) < 0 or \
             int(epochs) + int(head_epochs) < 1:
         raise ValueError("unfreeze_last, epochs and head_epochs must be ≥ 0 (and train ≥ 1 epoch)")
     keras = _keras()
-    from p5knn.features._convert import keras_to_tflite
-    from p5knn.features._extractor import FeatureExtractor
-    from p5knn.features._mobilenet import build_keras_mobilenet
-    from p5knn.features._runtime import TFLiteRunner
-
     names, y = _label_ids(labels)
     x = stack_inputs(extractor, images_)
     keras.utils.set_random_seed(seed)
@@ -111,7 +170,7 @@ def fine_tune(extractor: Any, images_: Sequence[Any], labels: Sequence[Any],
         model.compile(optimizer=keras.optimizers.Adam(rate),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         report = None if callback is None else (
-            lambda e, l, a: callback(done[0] + e, l, a))
+            lambda epoch, loss, accuracy: callback(done[0] + epoch, loss, accuracy))
         model.fit(x, y, epochs=int(epochs_), batch_size=min(batch_size, len(x)),
                   shuffle=True, verbose=0, callbacks=_reporter(keras, report))
         done[0] += int(epochs_)
@@ -134,11 +193,32 @@ def fine_tune(extractor: Any, images_: Sequence[Any], labels: Sequence[Any],
                             [str(n) for n in names], "mobilenet", head_is_logits=False,
                             source=f"MobileNetV1 fine-tuned (last {unfreeze_last} conv layers, "
                                    f"{head_epochs}+{epochs} epochs, {len(x)} images)",
-                            runner_factory=factory)
+                            runner_factory=factory, sketch=extractor.sketch)
 
 
 class ScratchModel:
-    """MobileNetV1 (same architecture) trained from random weights: no transfer."""
+    """MobileNetV1 (the same architecture) trained from random weights: no transfer. The
+    baseline of ``p5knn eval --compare``.
+
+    Parameters
+    ----------
+    input_size : int
+        Side of the square input.
+    epochs, batch_size, learning_rate : int, int, float
+        Training settings (Adam).
+    augment : bool
+        Random flips, shifts, zoom and brightness while training.
+    seed : int
+        Random seed.
+    callback : callable, optional
+        ``callback(epoch, loss, accuracy)`` after each epoch.
+
+    Example
+    -------
+    >>> model = ScratchModel(epochs=15).fit(stack_inputs(mobilenet, images), labels)
+    >>> model.predict_proba(x).shape
+    (10, 3)
+    """
 
     def __init__(self, input_size: int = 224, epochs: int = 15, batch_size: int = 16,
                  learning_rate: float = 1e-3, augment: bool = True, seed: int = 0,
@@ -150,7 +230,24 @@ class ScratchModel:
         self.labels: list[Any] = []
 
     def fit(self, x: np.ndarray, labels: Sequence[Any]) -> "ScratchModel":
-        """Train on preprocessed inputs ``x`` (N, H, W, 3)."""
+        """Train on network inputs.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            ``(N, H, W, 3)`` float32, as :func:`stack_inputs` makes them.
+        labels : sequence
+            One label per input.
+
+        Returns
+        -------
+        ScratchModel
+            This model, trained.
+
+        Example
+        -------
+        >>> model = ScratchModel(epochs=1).fit(x, ["cat", "cup"])
+        """
         keras = _keras()
         self.labels, y = _label_ids(labels)
         keras.utils.set_random_seed(self.seed)
@@ -166,5 +263,21 @@ class ScratchModel:
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Class probabilities for preprocessed inputs (batched; evaluation only)."""
+        """Class probabilities for network inputs (batched; evaluation only).
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            ``(N, H, W, 3)`` float32.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(N, classes)``, classes in the order of :attr:`labels`.
+
+        Example
+        -------
+        >>> model.labels[model.predict_proba(x).argmax(axis=1)[0]]
+        'cat'
+        """
         return np.asarray(self.model.predict(x, batch_size=32, verbose=0))

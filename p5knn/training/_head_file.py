@@ -1,14 +1,17 @@
-"""Reading a trained head's ``.keras`` file defensively, before Keras sees it.
+"""A trained head's file: one ``.keras`` zip that plain Keras loads, holding Keras's
+``config.json`` and ``model.weights.h5`` plus p5knn's ``p5knn_head.json`` (labels, task,
+extractor, losses).
 
-A head file is a zip holding Keras's ``config.json`` and ``model.weights.h5`` plus p5knn's
-``p5knn_head.json``. :meth:`p5knn.heads.Head.load` runs these checks in order — the zip, the
-Keras layout, the metadata, then Keras itself on the checked bytes — and changes the head only
-when all pass. Every check raises :class:`~p5knn.errors.CorruptFileError`.
+Reading is defensive: :meth:`p5knn.HeadClassifier.load` runs these checks in order — the zip,
+the Keras layout, the metadata, then Keras itself on the checked bytes — and changes the head
+only when all pass. Every check raises :class:`~p5knn.CorruptFileError`.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import os
 import tempfile
 import zipfile
 from pathlib import Path
@@ -17,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from p5knn._base import safe_json as safe_json
+from p5knn._base.atomic import atomic_file
 from p5knn._base.errors import CorruptFileError, FeatureSizeError
-from p5knn.knn._classifier import clean_label
+from p5knn.features._convert import quiet_tensorflow
+from p5knn.knn._labels import clean_label
 
 META_NAME = "p5knn_head.json"
 MAX_HEAD_BYTES = 256 << 20  #: largest head file (and unpacked contents) ``load`` reads
@@ -26,23 +31,115 @@ MAX_WEIGHTS = 1 << 25  #: most numbers a loaded head may hold (128 MB of float32
 
 
 class HeadMismatchError(CorruptFileError, FeatureSizeError):
-    """A well-formed head file trained on another extractor's features."""
+    """A well-formed head file trained on another extractor's features (a
+    :class:`~p5knn.CorruptFileError` and a :class:`~p5knn.FeatureSizeError`).
+
+    Example
+    -------
+    >>> tuned.classification().load("mobilenet_head.keras")
+    HeadMismatchError: mobilenet_head.keras was trained on 'mobilenet' features (1024), ...
+    """
+
+
+def write_head_file(path: str | os.PathLike, model: Any, meta: dict[str, Any]) -> Path:
+    """Write a Keras model and p5knn's metadata as one ``.keras`` file, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Where; must end in ``.keras``.
+    model : keras.Model
+        The trained network.
+    meta : dict
+        p5knn's metadata (JSON-ready), stored as ``p5knn_head.json`` inside.
+
+    Returns
+    -------
+    Path
+
+    Example
+    -------
+    >>> write_head_file("head.keras", model, {"format": "p5knn-head", ...})
+    PosixPath('head.keras')
+    """
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"heads are saved as .keras files, got {path.name}")
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder) / "head.keras"
+        model.save(tmp)
+        with zipfile.ZipFile(tmp, "a") as archive:
+            archive.writestr(META_NAME, json.dumps(meta))
+        with atomic_file(path) as handle:
+            handle.write(tmp.read_bytes())
+    return path
 
 
 def short(value: Any) -> str:
-    """``repr(value)``, cut to 60 characters for error messages."""
+    """A value for an error message.
+
+    Parameters
+    ----------
+    value : object
+        Anything, possibly huge.
+
+    Returns
+    -------
+    str
+        ``repr(value)``, cut to 60 characters.
+
+    Example
+    -------
+    >>> short("x" * 100)[-5:]
+    'xx...'
+    """
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def whole(value: Any) -> bool:
-    """True for a positive ``int`` (not a bool)."""
+    """Whether a value read from a file is a whole number ≥ 1.
+
+    Parameters
+    ----------
+    value : object
+        Anything.
+
+    Returns
+    -------
+    bool
+        True for a positive ``int`` (not a bool, not a float).
+
+    Example
+    -------
+    >>> whole(3), whole(3.0), whole(True)
+    (True, False, False)
+    """
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def read_head_file(path: Path) -> tuple[bytes, Any, Any]:
-    """The bytes, p5knn metadata and Keras config of a head file, after checking the zip: size,
-    member names, declared sizes and every member's CRC (so no damaged byte reaches Keras)."""
+    """The bytes, p5knn metadata and Keras config of a head file, after checking the zip.
+
+    The file's size, member names, declared sizes and every member's CRC are checked, so no
+    damaged byte reaches Keras.
+
+    Parameters
+    ----------
+    path : Path
+        The head file.
+
+    Returns
+    -------
+    tuple
+        ``(bytes, metadata, Keras config)``; :class:`CorruptFileError` on any problem.
+
+    Example
+    -------
+    >>> data, meta, config = read_head_file(Path("head.keras"))
+    >>> meta["task"]
+    'classification'
+    """
     try:
         if path.stat().st_size > MAX_HEAD_BYTES:
             raise CorruptFileError(f"{path}: larger than any p5knn head ({MAX_HEAD_BYTES} bytes)")
@@ -71,9 +168,31 @@ def read_head_file(path: Path) -> tuple[bytes, Any, Any]:
 
 
 def keras_layout(config: Any, task: str, path: Path) -> tuple[int, int, int]:
-    """(inputs, hidden units, outputs) of a head's Keras config. Only Keras's own classes
-    and exactly Input → Dense(relu) → Dense(softmax | linear) pass, with bounded sizes, so
-    Keras never builds anything else (nor anything huge) from a hostile file."""
+    """The sizes of a head's network, read from its Keras config.
+
+    Only Keras's own classes and exactly Input → Dense(relu) → Dense(softmax | linear) pass,
+    with bounded sizes, so Keras never builds anything else (nor anything huge) from a
+    hostile file.
+
+    Parameters
+    ----------
+    config : object
+        The parsed ``config.json``.
+    task : {"classification", "regression"}
+        The head's task (softmax or linear output).
+    path : Path
+        For error messages.
+
+    Returns
+    -------
+    tuple of int
+        ``(inputs, hidden units, outputs)``.
+
+    Example
+    -------
+    >>> keras_layout(config, "classification", path)
+    (1024, 100, 3)
+    """
     def only_keras(node: Any) -> bool:
         if isinstance(node, list):
             return all(only_keras(item) for item in node)
@@ -107,9 +226,27 @@ def keras_layout(config: Any, task: str, path: Path) -> tuple[int, int, int]:
 
 def load_network(data: bytes, sizes: tuple[int, int, int],
                  path: Path) -> tuple[Any, list[np.ndarray]]:
-    """The Keras model in ``data`` and its four weight arrays, checked against ``sizes``."""
-    from p5knn.features._convert import quiet_tensorflow
+    """The Keras model in a head file's bytes, and its four weight arrays.
 
+    Parameters
+    ----------
+    data : bytes
+        The checked file contents.
+    sizes : tuple of int
+        ``(inputs, hidden units, outputs)`` the weights must have.
+    path : Path
+        For error messages.
+
+    Returns
+    -------
+    tuple
+        ``(keras.Model, [w1, b1, w2, b2])``; :class:`CorruptFileError` when Keras cannot load
+        it or the weights do not fit or are not finite.
+
+    Example
+    -------
+    >>> model, weights = load_network(data, (1024, 100, 3), path)
+    """
     quiet_tensorflow()
     import keras
 
@@ -133,10 +270,33 @@ def load_network(data: bytes, sizes: tuple[int, int, int],
 
 def check_meta(meta: Any, task: str, extractor: Any, sizes: tuple[int, int],
                path: Path) -> dict[str, Any]:
-    """The head attributes that p5knn metadata ``meta`` sets, after checking its types and
-    values against the head's ``task``, its ``extractor`` and the network's ``sizes``
-    (inputs, outputs): ``losses`` and ``labels`` (classification) or ``_width`` and
-    ``_scalar`` (regression)."""
+    """What a head file's metadata sets, after checking its types and values.
+
+    Parameters
+    ----------
+    meta : object
+        The parsed ``p5knn_head.json``.
+    task : {"classification", "regression"}
+        The loading head's task.
+    extractor : FeatureExtractor
+        The loading head's extractor: the file must come from the same model.
+    sizes : tuple of int
+        ``(inputs, outputs)`` of the file's network.
+    path : Path
+        For error messages.
+
+    Returns
+    -------
+    dict
+        ``losses`` and ``labels`` (classification) or ``losses``, ``width`` and ``scalar``
+        (regression). :class:`HeadMismatchError` for another extractor's head,
+        :class:`CorruptFileError` for anything else wrong.
+
+    Example
+    -------
+    >>> check_meta(meta, "classification", mobilenet, (1024, 3), path)["labels"]
+    ['cat', 'dog', 7]
+    """
     inputs, outputs = sizes
     if not isinstance(meta, dict) or meta.get("format") != "p5knn-head":
         raise CorruptFileError(f"{path}: not a p5knn head file (no p5knn-head metadata)")
@@ -160,8 +320,8 @@ def check_meta(meta: Any, task: str, extractor: Any, sizes: tuple[int, int],
                 raise TypeError(f"labels {short(labels)} are not a list")
             state["labels"] = [clean_label(label) for label in labels]
         else:
-            state["_width"] = meta.get("width", outputs)
-            state["_scalar"] = meta.get("scalar", outputs == 1)
+            state["width"] = meta.get("width", outputs)
+            state["scalar"] = meta.get("scalar", outputs == 1)
     except (TypeError, ValueError, OverflowError) as exc:
         raise CorruptFileError(f"{path}: bad metadata ({exc})") from exc
     if task == "classification":
@@ -170,9 +330,9 @@ def check_meta(meta: Any, task: str, extractor: Any, sizes: tuple[int, int],
                 len(labels) != outputs:
             raise CorruptFileError(f"{path}: {len(labels)} labels (some repeated?) for a "
                                    f"network with {outputs} outputs")
-    elif state["_width"] != outputs or not whole(state["_width"]) or \
-            not isinstance(state["_scalar"], bool) or (state["_scalar"] and outputs != 1):
-        raise CorruptFileError(f"{path}: metadata width {short(state['_width'])} / scalar "
-                               f"{short(state['_scalar'])} do not fit a network with "
+    elif state["width"] != outputs or not whole(state["width"]) or \
+            not isinstance(state["scalar"], bool) or (state["scalar"] and outputs != 1):
+        raise CorruptFileError(f"{path}: metadata width {short(state['width'])} / scalar "
+                               f"{short(state['scalar'])} do not fit a network with "
                                f"{outputs} outputs")
     return state

@@ -1,0 +1,159 @@
+"""What the OSC bridge's control messages do: record, add, predict, clear, undo, save/load
+(names inside the data folder), train, and Wekinator's inputs and controls. Every handler runs
+on the bridge's receive thread, one packet at a time, and returns a status text (or None)."""
+
+from __future__ import annotations
+
+import math
+import reprlib
+from pathlib import Path
+from typing import Any, Callable
+
+from p5knn._base.errors import P5KNNError
+from p5knn.knn import KNNRegressor
+from p5knn.tools import _osc_packets as files
+
+#: longest label accepted over OSC (labels go out again in every prediction)
+MAX_LABEL = 100
+
+
+class Commands:
+    """The control-message handlers of :class:`~p5knn.tools._osc.OSCBridge` (its base class;
+    it provides ``knn``, ``source``, ``head``, ``data_dir``, ``remote_files``,
+    ``max_examples``, ``recording``, ``running`` and ``send_result``)."""
+
+    def _routes(self) -> dict[str, Callable[..., str | None]]:
+        control = "/wekinator/control/"
+        return {
+            "/p5knn/record": self._record, "/p5knn/stop": self._stop_recording,
+            "/p5knn/add": self._add, "/p5knn/predict": self._predict,
+            "/p5knn/clear": self._clear, "/p5knn/undo": self._undo,
+            "/p5knn/save": self._save, "/p5knn/load": self._load, "/p5knn/train": self._train,
+            "/wek/inputs": self._wek_inputs,
+            control + "startRecording": lambda *a: self._record(self._wek_label()),
+            control + "stopRecording": self._stop_recording,
+            control + "startRunning": lambda *a: self._set_running(True),
+            control + "stopRunning": lambda *a: self._set_running(False),
+            control + "deleteAllExamples": lambda *a: self._clear(),
+            control + "train": self._train,
+            control + "outputs": self._wek_outputs,
+        }
+
+    # Handlers: each runs on the thread that called handle_packet (normally "p5knn-osc").
+    @staticmethod
+    def _label(value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+            return int(value)
+        if isinstance(value, str) and len(value) > MAX_LABEL:
+            raise ValueError(f"labels sent over OSC are at most {MAX_LABEL} characters")
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return value
+        raise ValueError(f"a label must be a string or an integer, got {reprlib.repr(value)}")
+
+    def _room(self) -> None:
+        if len(self.knn) >= self.max_examples:
+            raise ValueError(f"the classifier holds {len(self.knn)} examples, the most this "
+                             "bridge adds (max_examples)")
+
+    @staticmethod
+    def _numbers(args: tuple) -> list[float]:
+        if not args:
+            raise ValueError("expected numbers")
+        if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
+            raise ValueError(f"expected numbers, got {reprlib.repr(args)}")
+        numbers = [float(a) for a in args]
+        if not all(math.isfinite(x) for x in numbers):
+            raise ValueError("expected finite numbers, got NaN or infinity")
+        return numbers
+
+    def _record(self, label: Any = None, *rest: Any) -> str:
+        if label is None:
+            raise ValueError("record needs a label")
+        self.recording = self._label(label)
+        return f"recording {self.recording}"
+
+    def _stop_recording(self, *args: Any) -> str:
+        self.recording = None
+        return "stopped recording"
+
+    def _add(self, label: Any = None, *values: Any) -> str:
+        if label is None:
+            raise ValueError("add needs a label")
+        label = self._label(label)
+        self._room()
+        if values:
+            self.knn.add_example(self._numbers(values), label, wait=True)
+        elif self.source is not None:
+            self.knn.add_example(self.source, label, wait=True)
+        else:
+            raise ValueError("add needs feature numbers (there is no camera source)")
+        return f"added {label} ({len(self.knn)} examples)"
+
+    def _predict(self, *values: Any) -> None:
+        self.send_result(self._predict_vector(self._numbers(values)))
+
+    def _predict_vector(self, vector: list[float]) -> Any:
+        if isinstance(self.knn, KNNRegressor):
+            return self.knn.predict(vector)
+        return self.knn.predict_class(vector)
+
+    def _clear(self, label: Any = None, *rest: Any) -> str:
+        if label is None:
+            (self.knn.clear_all_examples if isinstance(self.knn, KNNRegressor)
+             else self.knn.clear_all_labels)()
+            return "cleared everything"
+        self.knn.clear_label(self._label(label))
+        return f"cleared {label}"
+
+    def _undo(self, *args: Any) -> str:
+        label = self.knn.undo_last()
+        return "nothing to undo" if label is None else f"removed the last {label}"
+
+    def _file(self, verb: str, name: Any, run: Callable[[Path], Any]) -> str:
+        """Resolve a remote file name inside ``data_dir`` and run ``run(path)``; errors name
+        the file, never the folder."""
+        if not self.remote_files:
+            raise P5KNNError(f"remote {verb} is off (remote_files=False, --no-remote-files)")
+        clean = reprlib.repr(name)
+        try:
+            clean, path = files.resolve(self.data_dir, name, for_save=verb == "save")
+            run(path)
+        except Exception as exc:
+            text = files.scrub(str(exc), self.data_dir)
+            raise P5KNNError(f"could not {verb} {clean}: {text}") from None
+        return (f"saved {len(self.knn)} examples to {clean}" if verb == "save" else
+                f"loaded {len(self.knn)} examples from {clean}")
+
+    def _save(self, name: Any = None, *rest: Any) -> str:
+        return self._file("save", name, self.knn.save)
+
+    def _load(self, name: Any = None, *rest: Any) -> str:
+        return self._file("load", name, self.knn.load)
+
+    def _train(self, *args: Any) -> str:
+        if self.head is None:
+            return "KNN needs no training: examples count as soon as they are added"
+        self.head.train(wait=True)
+        return f"trained the head on {len(self.head)} examples"
+
+    def _wek_label(self) -> Any:
+        return getattr(self, "_wek_output", 1)
+
+    def _wek_outputs(self, *values: Any) -> str:
+        numbers = self._numbers(values)
+        self._wek_output = int(numbers[0]) if float(numbers[0]).is_integer() else numbers[0]
+        if self.recording is not None:
+            self.recording = self._wek_output
+        return f"output set to {self._wek_output}"
+
+    def _set_running(self, running: bool) -> str:
+        self.running = running
+        return "running" if running else "stopped running"
+
+    def _wek_inputs(self, *values: Any) -> None:
+        vector = self._numbers(values)
+        if self.recording is not None:
+            self._room()
+            self.knn.add_example(vector, self.recording, wait=True)
+        elif self.running and len(self.knn):
+            self.send_result(self._predict_vector(vector))
