@@ -1,4 +1,5 @@
-"""A slow stand-in model, so tests can see what happens while inference is busy."""
+"""Shared test helpers: a slow stand-in model (to see what happens while inference is busy),
+threads started together, polling with generous timeouts, and sample data."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from p5knn.features import FeatureExtractor
 
@@ -32,8 +34,34 @@ class SlowRunner:
         return [np.concatenate([means, [1.0]]).astype(np.float32)[None]]
 
 
+class GatedRunner(SlowRunner):
+    """A SlowRunner whose every call waits for ``gate`` (set ``entered`` first): a test can
+    hold the model busy for exactly as long as it needs, whatever the machine's speed."""
+
+    def __init__(self) -> None:
+        super().__init__(0.0)
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    def run(self, x):
+        self.entered.set()
+        assert self.gate.wait(120), "the test never opened the gate"
+        return super().run(x)
+
+
+def gated_model(name: str = "gated") -> tuple[FeatureExtractor, GatedRunner]:
+    runner = GatedRunner()
+    return FeatureExtractor(runner, name, 0, preprocess="unit"), runner
+
+
+def slow_model(delay: float = 0.05, name: str = "slow") -> tuple[FeatureExtractor, SlowRunner]:
+    """An extractor around a :class:`SlowRunner`, and the runner (to count its calls)."""
+    runner = SlowRunner(delay)
+    return FeatureExtractor(runner, name, 0, preprocess="unit"), runner
+
+
 def slow_extractor(delay: float = 0.05, name: str = "slow") -> FeatureExtractor:
-    return FeatureExtractor(SlowRunner(delay), name, 0, preprocess="unit")
+    return slow_model(delay, name)[0]
 
 
 def colour(r: int, g: int, b: int) -> np.ndarray:
@@ -59,3 +87,61 @@ def run_together(*jobs) -> list[BaseException]:
     for t in threads:
         t.join()
     return errors
+
+
+def wait_until(condition, timeout: float = 30.0, interval: float = 0.01) -> bool:
+    """Poll ``condition()`` until it is true or ``timeout`` passes; return its last value.
+    Generous timeouts: on a busy machine the thing waited for is late, not absent."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return bool(value)
+        time.sleep(interval)
+
+
+def clustered(n: int, seed: int = 0, dim: int = 64, centers: int = 40) -> np.ndarray:
+    """Rows scattered around a few centres, like features of many similar webcam frames."""
+    rng = np.random.default_rng(seed)
+    middle = rng.normal(size=(centers, dim)).astype(np.float32)
+    picks = rng.integers(0, centers, n)
+    return middle[picks] + 0.6 * rng.normal(size=(n, dim)).astype(np.float32)
+
+
+def exact_neighbors(knn, query, k: int = 5) -> list[int]:
+    """Indices of the ``k`` nearest examples by exhaustive search (``exact=True``)."""
+    return [n.index for n in knn.predict_class(query, k=k, exact=True).neighbors]
+
+
+#: the shape of a real ml5 ``save()`` after ``clearLabel("paper")``: class keys 0 and 2
+ML5_FILE = {
+    "dataset": {
+        "0": {"kept": False, "isDisposedInternal": False, "shape": [2, 3], "dtype": "float32",
+              "size": 6, "strides": [3], "dataId": {}, "id": 41, "rankType": "2",
+              "label": "rock"},
+        "2": {"kept": False, "isDisposedInternal": False, "shape": [1, 3], "dtype": "float32",
+              "size": 3, "strides": [3], "dataId": {}, "id": 57, "rankType": "2",
+              "label": "scissors"},
+    },
+    "tensors": [
+        {"0": 1, "1": 0, "2": 0, "3": 0.8, "4": 0.6, "5": 0},
+        {"0": 0, "1": 0, "2": 1},
+    ],
+}
+
+
+def sample_classifier(**options):
+    """30 random 16-number examples under labels "wave", 7 and "fist"."""
+    import p5knn
+
+    knn = p5knn.knn_classifier.create(**options)
+    rng = np.random.default_rng(3)
+    for i in range(30):
+        knn.add_example(rng.normal(size=16), ["wave", 7, "fist"][i % 3])
+    return knn
+
+
+def same_predictions(a, b, queries) -> None:
+    for q in queries:
+        ra, rb = a.predict_class(q), b.predict_class(q)
+        assert ra.label == rb.label and ra.confidences == pytest.approx(rb.confidences)

@@ -1,5 +1,5 @@
 """Adds examples forever with autosave on; prints 'ack N' once N examples are on disk.
-test_autosave.py kills it with SIGKILL at random moments."""
+tests/knn/test_autosave.py kills it with SIGKILL at random moments."""
 
 import sys
 

@@ -1,4 +1,5 @@
-"""Class-mode sketch driven by test_live_sketches.py; prints a JSON report on its last line.
+"""Class-mode sketch driven by tests/live/test_sketches.py; prints a JSON report on its last
+line.
 
 A slow stand-in model (0.1 s per image) shows what draw() does while inference is busy.
 """
@@ -9,12 +10,11 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import py5
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import p5knn  # noqa: E402
-from helpers import colour, slow_extractor  # noqa: E402
+from helpers import colour, slow_model  # noqa: E402
 
 
 class Live(py5.Sketch):
@@ -22,7 +22,7 @@ class Live(py5.Sketch):
         self.size(200, 150, self.JAVA2D)
 
     def setup(self):
-        self.ex = slow_extractor(0.1)
+        self.ex, self.runner = slow_model(0.1)
         self.knn = p5knn.knn_classifier.create(self.ex, k=1, sketch=self)
         self.knn.add_example(colour(255, 0, 0), "red")     # in setup: synchronous
         self.knn.add_example(colour(0, 0, 255), "blue")
@@ -54,7 +54,7 @@ class Live(py5.Sketch):
             self.knn.flush()
             self.report["count"] = self.knn.get_count_by_label()
             self.report["dropped"] = self.ex.worker.dropped
-            self.report["model_calls"] = self.ex._runner.calls
+            self.report["model_calls"] = self.runner.calls
             self.stopping = True
             self.exit_sketch()
 

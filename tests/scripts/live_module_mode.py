@@ -1,4 +1,4 @@
-"""Module-mode sketch for test_live_sketches.py: callbacks on the animation thread; with
+"""Module-mode sketch for tests/live/test_sketches.py: callbacks on the animation thread; with
 ``nodraw`` there is no draw() and callbacks run on the worker; ``crash`` dies in draw()."""
 
 import json
@@ -32,8 +32,8 @@ def setup():
     py5.size(120, 90, py5.JAVA2D)
     if MODE == "nodraw":
         future = knn.predict_class([90, 5], callback=got)
-        future.result(5)
-        time.sleep(0.2)
+        future.result(60)
+        knn.flush(60)          # the callback (on the worker, after the result) has run
         py5.exit_sketch()
 
 

@@ -16,14 +16,13 @@ from pathlib import Path
 import py5
 
 import p5knn
-from p5knn.live._video import demo_clip
 
 SECONDS = float(os.environ.get("P5KNN_SOAK_SECONDS", "20"))
 WARMUP = min(5.0, SECONDS / 4)
 ADD_UNTIL = 0.7 * SECONDS      # then only predictions: memory must stay flat (idle phase)
 IDLE_FROM = 0.75 * SECONDS
 folder = Path(tempfile.mkdtemp())
-clip = demo_clip(folder / "soak.avi", seconds=6, fps=30)
+clip = p5knn.demo_clip(folder / "soak.avi", seconds=6, fps=30)
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

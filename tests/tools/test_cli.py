@@ -1,0 +1,227 @@
+"""The ``p5knn`` command (p5knn/tools/_cli.py, ``python -m p5knn``): ``info``, ``classify``,
+``add`` and ``predict`` in this process (fast); ``eval`` and ``osc`` as real subprocesses
+(slow)."""
+
+from __future__ import annotations
+
+import json
+import queue
+import runpy
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+
+pytest.importorskip("pythonosc")
+from pythonosc import dispatcher, osc_server, udp_client  # noqa: E402
+
+OPENCLIPART = Path("/usr/share/openclipart/png")
+
+
+def p5knn_command(*args: str, capsys) -> tuple[int, str, str]:
+    """Run ``python -m p5knn ARGS`` in this process: (exit status, stdout, stderr)."""
+    saved = sys.argv
+    sys.argv = ["p5knn", *args]
+    try:
+        runpy.run_module("p5knn", run_name="__main__", alter_sys=False)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception as exc:  # noqa: BLE001 - what Python prints, then exit status 1
+        code = 1
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+    finally:
+        sys.argv = saved
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def photo_folder(tmp_path_factory):
+    """Two classes of real photos, as the CLI takes them: one sub-folder per label."""
+    skimage_data = pytest.importorskip("skimage.data")
+    root = tmp_path_factory.mktemp("photos")
+    for label, names in {"cat": ("chelsea", "cat"), "coffee": ("coffee",)}.items():
+        (root / label).mkdir()
+        for name in names:
+            rgb = getattr(skimage_data, name)()
+            cv2.imwrite(str(root / label / f"{name}.png"), rgb[:, :, ::-1])
+            cv2.imwrite(str(root / label / f"{name}_flipped.png"), rgb[:, ::-1, ::-1])
+    return root
+
+
+def test_info(capsys):
+    code, out, err = p5knn_command("info", capsys=capsys)
+    assert code == 0, err
+    assert out.startswith("p5knn ") and "model cache" in out
+
+
+def test_help_and_unknown_commands(capsys):
+    code, out, _ = p5knn_command("--help", capsys=capsys)
+    assert code == 0 and all(verb in out for verb in ("demo", "eval", "add", "predict", "osc"))
+    code, _, err = p5knn_command("frobnicate", capsys=capsys)
+    assert code != 0 and "frobnicate" in err
+
+
+def test_classify_add_and_predict(photo_folder, tmp_path, capsys):
+    code, out, _ = p5knn_command("classify", str(photo_folder / "cat" / "chelsea.png"),
+                                 "--top", "3", capsys=capsys)
+    assert code == 0 and "cat" in out.lower() and out.count("%") == 3
+    model = tmp_path / "m.p5knn"
+    code, out, _ = p5knn_command("add", str(photo_folder), "--out", str(model), "--quiet",
+                                 "--k", "1", capsys=capsys)
+    assert code == 0 and "saved 6 examples" in out and model.is_file()
+    code, out, _ = p5knn_command("predict", str(model), str(photo_folder / "coffee" /
+                                                            "coffee.png"), "--json",
+                                 capsys=capsys)
+    assert code == 0
+    assert json.loads(out)[0]["label"] == "coffee"  # its own example is nearest
+    code, _, err = p5knn_command("add", str(tmp_path / "missing"), "--out", str(model),
+                                 capsys=capsys)
+    assert code != 0 and "not found" in err
+
+
+# ------------------------------------------------------------------ subprocesses (slow)
+
+class Listener:
+    """A loopback OSC server collecting every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: queue.Queue = queue.Queue()
+        disp = dispatcher.Dispatcher()
+        disp.set_default_handler(lambda address, *args: self.messages.put((address, args)))
+        self.server = osc_server.ThreadingOSCUDPServer(("127.0.0.1", 0), disp)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, address: str, timeout: float = 30.0) -> tuple:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                got, args = self.messages.get(timeout=max(0.01, deadline - time.time()))
+            except queue.Empty:
+                break
+            if got == address:
+                return args
+        raise AssertionError(f"no {address} within {timeout} s")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def clipart(tmp_path_factory):
+    if not OPENCLIPART.is_dir():
+        pytest.skip("needs Debian's openclipart-png (.ci/run installs it)")
+    from p5knn.tools import _datasets as datasets
+
+    return datasets.openclipart(tmp_path_factory.mktemp("clipart"),
+                                categories=("animals", "transportation", "food"), per_class=12)
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "p5knn", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=600)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not OPENCLIPART.is_dir(),
+                    reason="needs Debian's openclipart-png (.ci/run installs it)")
+def test_cli_eval_add_predict(clipart, tmp_path):
+    out = cli("eval", str(clipart), "--compare", "--epochs", "10", "--scratch-epochs", "1",
+              "--shots", "1", "3", "--repeats", "2", "--out", str(tmp_path / "rep"), "--quiet",
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "| knn |" in out.stdout and "few-shot accuracy" in out.stdout
+    doc = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert set(doc["few_shot"]) == {"pixels", "knn", "head"}
+    assert (tmp_path / "rep" / "report_scratch.png").exists()
+    out = cli("add", str(clipart), "--out", str(tmp_path / "m.p5knn"), "--quiet", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "saved 36 examples" in out.stdout
+    some = sorted((clipart / "animals").iterdir())[0]
+    out = cli("predict", str(tmp_path / "m.p5knn"), str(some), "--k", "1", "--json",
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert json.loads(out.stdout)[0]["label"] == "animals"  # its own example is nearest
+    out = cli("eval", str(tmp_path / "missing"), cwd=tmp_path)
+    assert out.returncode != 0 and "not found" in out.stderr
+
+
+@pytest.mark.slow
+def test_osc_cli_runs_headless_with_feature_input():
+    out = Listener()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "p5knn", "osc", "--features",
+                             "--metric", "euclidean", "--k", "1", "--send", f"127.0.0.1:{out.port}",
+                             "--listen", f"127.0.0.1:{port}", "--seconds", "6"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert "listening on 127.0.0.1" in proc.stdout.readline()
+    client, replies = _rig_replies(port)
+    client.send_message("/p5knn/add", ["low", 0.0, 0.0])
+    assert "added low" in replies.wait_for("/p5knn/status")[0]
+    client.send_message("/p5knn/add", ["high", 5.0, 5.0])
+    assert "added high" in replies.wait_for("/p5knn/status")[0]
+    client.send_message("/p5knn/predict", [4.0, 4.5])
+    assert out.wait_for("/p5knn/label") == ("high",)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert "2 examples" in stdout
+    out.close()
+    replies.close()
+
+
+def _start_cli(*extra: str, cwd) -> tuple[subprocess.Popen, int]:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "p5knn", "osc", "--features",
+                             "--metric", "euclidean", "--send", "127.0.0.1:9",
+                             "--listen", f"127.0.0.1:{port}", "--seconds", "120", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    assert "listening on 127.0.0.1" in proc.stdout.readline()
+    assert "/p5knn/load" in proc.stdout.readline()
+    return proc, port
+
+
+def _rig_replies(port: int) -> tuple:
+    """A client sending from the port replies come back to, and those replies."""
+    replies = Listener()
+    client = udp_client.SimpleUDPClient("127.0.0.1", port)
+    client._sock = replies.server.socket
+    return client, replies
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("remote_files", [True, False])
+def test_osc_cli_data_dir_and_no_remote_files(tmp_path, remote_files):
+    data = tmp_path / "saves"
+    extra = ["--data-dir", str(data)] + ([] if remote_files else ["--no-remote-files"])
+    proc, port = _start_cli(*extra, cwd=tmp_path)
+    client, replies = _rig_replies(port)
+    try:
+        client.send_message("/p5knn/add", ["low", 0.0, 0.0])
+        assert "added low" in replies.wait_for("/p5knn/status", timeout=30)[0]
+        client.send_message("/p5knn/save", ["../escape"])
+        assert "/p5knn/save" in replies.wait_for("/p5knn/error", timeout=30)[0]
+        client.send_message("/p5knn/save", ["room"])
+        if remote_files:
+            assert "room.p5knn" in replies.wait_for("/p5knn/status", timeout=30)[0]
+            assert (data / "room.p5knn").is_file()
+        else:
+            assert "off" in replies.wait_for("/p5knn/error", timeout=30)[0]
+            assert not data.exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == (["saves"] if remote_files else [])
+    finally:
+        proc.terminate()
+        stdout, stderr = proc.communicate(timeout=60)
+        replies.close()
+    assert proc.returncode == 0, stderr
