@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from _timing import HEADER, ms, row, time_calls  # noqa: E402
 
 import p5knn  # noqa: E402
-from p5knn.features._model_cache import cache_dir  # noqa: E402
+from p5knn.features import MOBILENET_KEY, cache_dir  # noqa: E402
 
 
 def main() -> None:
@@ -43,7 +43,7 @@ def main() -> None:
         lambda: extractor.infer(photo), args.repeats)
     results["p5knn network only — LiteRT, all cores"] = time_calls(
         lambda: extractor._run(x), args.repeats)
-    single = p5knn.features._extractor.mobilenet(num_threads=1)
+    single = p5knn.feature_extractor(num_threads=1)
     results["p5knn network only — LiteRT, 1 thread"] = time_calls(
         lambda: single._run(x), args.repeats)
     results["preprocess 640×480 BGR frame → 224×224"] = time_calls(
@@ -51,7 +51,6 @@ def main() -> None:
 
     import tensorflow as tf
 
-    from p5knn.features._extractor import MOBILENET_KEY
     from p5knn.features._mobilenet import build_keras_mobilenet
 
     warnings.filterwarnings("ignore", module="tensorflow")

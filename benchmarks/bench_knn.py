@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 from _timing import ms  # noqa: E402
 
 import p5knn  # noqa: E402
-from p5knn import vector_index  # noqa: E402
+from p5knn.knn import _index as vector_index  # noqa: E402
 
 
 def feature_like(n: int, dim: int, centers: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -71,10 +71,9 @@ def main() -> None:
     import py5
 
     import p5knn
-    from p5knn.live._video import demo_clip
 
     folder = Path(tempfile.mkdtemp())
-    clip = demo_clip(folder / "clip.avi", seconds=10, fps=30)
+    clip = p5knn.demo_clip(folder / "clip.avi", seconds=10, fps=30)
     camera = p5knn.Camera(clip, quiet=True)
     knn = None
 

@@ -17,9 +17,9 @@ def setup():
     py5.text_size(16)
 
 
-def got(predictions):
+def got(result):                                        # runs before draw()
     global top5
-    top5 = predictions
+    top5 = result.top()                                 # [(name, probability), ...]
 
 
 def draw():

@@ -7,7 +7,6 @@ Positions need ``metric="euclidean"``: cosine similarity only sees the direction
 corner, so it would call (10, 10) and (300, 300) the same point.
 """
 
-import numpy as np
 import py5
 
 import p5knn
@@ -27,11 +26,12 @@ def setup():
 
 
 def refresh():
-    """Predict the label of every cell (synchronous: vectors are fast)."""
+    """Predict the label of every cell, now (``wait=True``: on the animation thread a call
+    would otherwise return a Future; vectors are fast)."""
     global field
     xs = range(CELL // 2, py5.width, CELL)
     ys = range(CELL // 2, py5.height, CELL)
-    field = [[knn.predict_class([x, y]).label for x in xs] for y in ys]
+    field = [[knn.predict_class([x, y], wait=True).label for x in xs] for y in ys]
 
 
 def got(r):
@@ -41,7 +41,7 @@ def got(r):
 
 def mouse_pressed():
     if py5.is_key_pressed and py5.key in "123":
-        knn.add_example([py5.mouse_x, py5.mouse_y], py5.key)
+        knn.add_example([py5.mouse_x, py5.mouse_y], py5.key, wait=True)  # stored before refresh()
         refresh()
 
 

@@ -13,7 +13,7 @@ import py5
 import p5knn
 
 cam = p5knn.Camera()
-knn = p5knn.knn_classifier.create(k=3, weights="distance")
+knn = p5knn.knn_regressor.create(k=3, weights="distance")
 target = None
 
 

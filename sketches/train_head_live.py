@@ -40,7 +40,7 @@ def key_pressed():
     if py5.key == "t":
         try:
             losses = []
-            head.train(callback=while_training, done=trained)
+            head.train(callback=while_training, done=trained)   # returns at once
             status = "training…"
         except (ValueError, p5knn.P5KNNError) as exc:
             status = str(exc)
@@ -49,17 +49,17 @@ def key_pressed():
 def draw():
     py5.image(cam.py5_image(), 0, 0)
     if py5.is_key_pressed and py5.key in "123":
-        head.add_image(cam, py5.key, callback=lambda i: None)   # background, never dropped
-    if head.trained and not head.training:
-        head.classify(cam, callback=got)
+        head.add_image(cam, py5.key)       # from draw(): returns at once, never dropped
+    if head.is_trained and not head.is_training:
+        head.classify(cam, callback=got)   # latest frame wins
     py5.fill(0, 170)
     py5.no_stroke()
     py5.rect(0, 0, py5.width, 34)
     py5.rect(py5.width - 220, py5.height - 130, 210, 120)
     py5.fill(255)
     text = status
-    if answer and not head.training:
-        text = "  ".join(f"{label}: {conf:.0%}" for label, conf in answer)
+    if answer and not head.is_training:
+        text = "  ".join(f"{label}: {conf:.0%}" for label, conf in answer.top())
     py5.text(f"{text}   ({len(head)} examples)", 10, 23)
     if losses:                             # the loss curve
         py5.stroke(255, 200, 80)
