@@ -37,6 +37,10 @@ def _is_pil(obj: Any) -> bool:
     return type(obj).__module__.split(".")[0] == "PIL"
 
 
+#: a 2-D array thinner than this is not read as a grey image
+MIN_SIDE = 8
+
+
 def is_image_like(obj: Any) -> bool:
     """Tell an image from a feature vector.
 
@@ -48,8 +52,10 @@ def is_image_like(obj: Any) -> bool:
     Returns
     -------
     bool
-        True for paths, py5 objects, live sources, PIL images and arrays with 3 dimensions or
-        with more than one row; False for lists and 1-D (or 1×D) arrays.
+        True for paths, py5 objects, live sources, PIL images, arrays with 3 dimensions and
+        2-D (grey) arrays at least ``MIN_SIDE`` (8) pixels on each side; False for lists,
+        1-D arrays and thin 2-D arrays such as a few stacked feature vectors (which are then
+        refused as vectors instead of being read as a picture).
 
     Example
     -------
@@ -60,8 +66,17 @@ def is_image_like(obj: Any) -> bool:
             or hasattr(obj, "__p5knn_frame__") or _is_pil(obj):
         return True
     if isinstance(obj, np.ndarray):
-        return obj.ndim == 3 or (obj.ndim == 2 and obj.shape[0] > 1)
+        return obj.ndim == 3 or (obj.ndim == 2 and min(obj.shape) >= MIN_SIDE)
     return False
+
+
+def _check_array_size(image: np.ndarray) -> None:
+    """Arrays obey the pixel limit too, checked before any copy or conversion (a broadcast
+    view costs nothing until something makes it contiguous)."""
+    if image.ndim in (2, 3):
+        limit = max_pixels()
+        if int(image.shape[0]) * int(image.shape[1]) > limit:
+            raise too_large("the image array", image.shape[1], image.shape[0], limit)
 
 
 def pil_to_rgb(image: Any) -> np.ndarray:
@@ -151,6 +166,7 @@ def to_rgb(image: Any, bands: str = "RGB") -> np.ndarray:
     if _is_pil(image):
         return pil_to_rgb(image)
     if isinstance(image, np.ndarray):
+        _check_array_size(image)
         return array_to_rgb(image, bands)
     raise ImageError(f"cannot use {type(image).__name__} as an image: pass a numpy array, "
                      "a PIL image, a file path or a py5 image/graphics/sketch")
@@ -186,6 +202,8 @@ def prepare(image: Any, size: tuple[int, int], bands: str = "RGB", crop: str | N
     >>> prepare(frame, (224, 224), bands="BGR").shape
     (224, 224, 3)
     """
+    if isinstance(image, np.ndarray):
+        _check_array_size(image)
     try:
         if isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] in (3, 4) \
                 and image.dtype == np.uint8 and image.shape[0] > 0 and image.shape[1] > 0:

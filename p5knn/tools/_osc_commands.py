@@ -15,6 +15,8 @@ from p5knn.tools import _osc_packets as files
 
 #: longest label accepted over OSC (labels go out again in every prediction)
 MAX_LABEL = 100
+#: most classifier files remote saves create in the data folder (saving over one is fine)
+MAX_FILES = 64
 
 
 class Commands:
@@ -117,12 +119,22 @@ class Commands:
         clean = reprlib.repr(name)
         try:
             clean, path = files.resolve(self.data_dir, name, for_save=verb == "save")
+            if verb == "save" and not path.exists() and self._files_in_data_dir() >= MAX_FILES:
+                raise P5KNNError(f"the data folder already holds {MAX_FILES} classifier files; "
+                                 "save over one of them")
             run(path)
         except Exception as exc:
             text = files.scrub(str(exc), self.data_dir)
             raise P5KNNError(f"could not {verb} {clean}: {text}") from None
         return (f"saved {len(self.knn)} examples to {clean}" if verb == "save" else
                 f"loaded {len(self.knn)} examples from {clean}")
+
+    def _files_in_data_dir(self) -> int:
+        try:
+            return sum(1 for p in Path(self.data_dir).iterdir()
+                       if p.suffix.lower() in files.SUFFIXES)
+        except OSError:
+            return 0
 
     def _save(self, name: Any = None, *rest: Any) -> str:
         return self._file("save", name, self.knn.save)

@@ -88,6 +88,21 @@ def test_long_labels_are_refused_and_remote_adds_are_bounded(bridge, receiver):
     assert not handled.ok and "max_examples" in handled.text and len(bridge.knn) == 5
 
 
+def test_remote_saves_create_a_bounded_number_of_files(bridge, receiver, tmp_path):
+    sender = receiver.getsockname()
+    bridge.handle_packet(message("/p5knn/add", "a", 1.0, 2.0), sender)
+    from p5knn.tools._osc_commands import MAX_FILES
+
+    for i in range(MAX_FILES):
+        (handled,) = bridge.handle_packet(message("/p5knn/save", f"f{i}"), sender)
+        assert handled.ok, handled.text
+    (handled,) = bridge.handle_packet(message("/p5knn/save", "one-more"), sender)
+    assert not handled.ok and "already holds" in handled.text
+    (handled,) = bridge.handle_packet(message("/p5knn/save", "f0"), sender)
+    assert handled.ok                          # overwriting an existing one is fine
+    assert len(list(tmp_path.glob("*.p5knn"))) == MAX_FILES
+
+
 @pytest.mark.parametrize("name", ["COM¹", "lpt²", "CONIN$", "conout$.p5knn", "NUL.json"])
 def test_windows_device_names_are_refused(tmp_path, name):
     with pytest.raises(p5knn.P5KNNError):
