@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import warnings
 import zipfile
 
 import numpy as np
@@ -88,7 +87,8 @@ def test_another_classifiers_index_of_the_same_size_is_refused(tmp_path):
     a = filled(2500, seed=0, index_threshold=2000)
     b = filled(2500, seed=1, index_threshold=2000)
     assert a.wait_for_index(120) and b.wait_for_index(120)
-    path_a, path_b = a.save(tmp_path / "a.p5knn"), b.save(tmp_path / "b.p5knn")
+    path_a = a.save(tmp_path / "a.p5knn")
+    b.save(tmp_path / "b.p5knn")
     index_a = next(tmp_path.glob("a.p5knn.*.usearch"))
     index_b = next(tmp_path.glob("b.p5knn.*.usearch"))
     assert index_a.stat().st_size == index_b.stat().st_size
