@@ -62,12 +62,12 @@ def is_image_like(obj: Any) -> bool:
     >>> is_image_like(np.zeros((10, 10, 3))), is_image_like([0.2, 0.8])
     (True, False)
     """
-    if isinstance(obj, (str, os.PathLike)) or is_py5_object(obj) \
-            or hasattr(obj, "__p5knn_frame__") or _is_pil(obj):
-        return True
     if isinstance(obj, np.ndarray):
         return obj.ndim == 3 or (obj.ndim == 2 and min(obj.shape) >= MIN_SIDE)
-    return False
+    if isinstance(obj, (list, tuple)):
+        return False
+    return isinstance(obj, (str, os.PathLike)) or is_py5_object(obj) \
+        or hasattr(obj, "__p5knn_frame__") or _is_pil(obj)
 
 
 def _check_array_size(image: np.ndarray) -> None:

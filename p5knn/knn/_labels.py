@@ -79,6 +79,16 @@ def to_vector(x: Any) -> np.ndarray:
     >>> to_vector([1, 2, 3]).dtype
     dtype('float32')
     """
+    if type(x) is np.ndarray and x.dtype == np.float32 and x.ndim == 1 and \
+            0 < x.size <= MAX_FEATURE_SIZE:
+        # the common case (features, camera vectors): one reduction checks NaN, inf and range
+        top = np.abs(x).max()
+        if not np.isfinite(top):
+            raise ValueError("feature vector contains NaN or infinite values")
+        if top > MAX_VALUE:
+            raise ValueError(f"feature vector values are too large (beyond ±{MAX_VALUE:g}); "
+                             "scale the vectors")
+        return x
     if isinstance(x, np.ma.MaskedArray):
         if np.ma.getmaskarray(x).any():
             raise FeatureSizeError("feature vector has masked values; fill them first")

@@ -77,6 +77,12 @@ class ExampleStore:
         in this store's dtype (float16 holds magnitudes up to 65504), or, for cosine, have no
         direction once stored (all zero, or so small that float16 turns them into zeros).
         Works through large matrices a block at a time (no full-size temporaries)."""
+        if rows.ndim == 1 and self.dtype == np.float32:   # the common case: one float32 row
+            if self.metric == "cosine" and not rows.any():
+                raise ValueError("an all-zero feature vector has no direction, so cosine "
+                                 "similarity is undefined; use metric='euclidean' for data "
+                                 "that can be zero")
+            return
         rows = np.atleast_2d(rows)
         limit = float(np.finfo(np.float16).max)
         for start in range(0, len(rows), 8192):
@@ -131,7 +137,8 @@ class ExampleStore:
             raise
         self._chunks[-1][row] = vector
         stored = self._chunks[-1][row].astype(np.float32)
-        self._norms[self.count] = row_norms(stored)
+        wide = stored.astype(np.float64)
+        self._norms[self.count] = np.sqrt(wide.dot(wide))
         self._class_ids[self.count] = class_id
         self._example_ids[self.count] = example_id
         self.count = n

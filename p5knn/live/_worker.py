@@ -56,7 +56,7 @@ class Worker:
         _live_workers.add(self)
 
     def __repr__(self) -> str:
-        return (f"Worker({self.name!r}, alive={self.alive}, pending={self.pending}, "
+        return (f"Worker({self.name!r}, is_alive={self.is_alive}, pending={self.pending}, "
                 f"completed={self.completed}, dropped={self.dropped})")
 
     @property
@@ -70,7 +70,7 @@ class Worker:
         return self._thread is threading.current_thread()
 
     @property
-    def alive(self) -> bool:
+    def is_alive(self) -> bool:
         """True while the thread runs."""
         return self._thread is not None and self._thread.is_alive()
 
@@ -148,7 +148,7 @@ class Worker:
     def flush(self, timeout: float | None = 30.0) -> bool:
         """Wait until every ordered job (e.g. background adds) submitted so far has run.
         Returns False on timeout; returns at once when called from the worker itself."""
-        if self._thread is threading.current_thread() or not self.alive:
+        if self._thread is threading.current_thread() or not self.is_alive:
             return True
         marker = threading.Event()
         self.submit(marker.set)

@@ -139,9 +139,9 @@ def test_the_input_is_copied_when_the_call_returns(blocked):
 def test_close_stops_the_worker_and_a_later_call_restarts_it():
     ex = slow_classifier()
     assert ex.classify(colour(0, 255, 0), wait=False).result(30).label == "green"
-    assert ex.worker.alive
+    assert ex.worker.is_alive
     ex.close()
-    assert not ex.worker.alive
+    assert not ex.worker.is_alive
     assert ex.classify(colour(0, 255, 0), wait=False).result(30).label == "green"
     ex.close()
 
