@@ -100,7 +100,7 @@ class KNNClassifier(ExampleSet):
         """
         label = clean_label(label)
         return self._live.call(self._add_now, x, bands or self.bands, label, crop,
-                               worker=self._worker_for(x), callback=callback,
+                               worker=lambda: self._worker_for(x), callback=callback,
                                on_error=on_error, wait=wait, snap=(0, bands or self.bands))
 
     def _add_now(self, x: Any, bands: str, label: Label, crop: str | None) -> int:
@@ -214,9 +214,9 @@ class KNNClassifier(ExampleSet):
         unknown = set(options) - set(CALL_OPTIONS)
         if unknown:
             raise TypeError(f"unknown option(s) {sorted(unknown)}; per call: {CALL_OPTIONS}")
-        opts = self._opts.replace(**options)
+        opts = self._opts.replace(**options) if options else self._opts
         return self._live.call(self._predict, x, bands or self.bands, k, opts, crop, exact,
-                               worker=self._worker_for(x), callback=callback,
+                               worker=lambda: self._worker_for(x), callback=callback,
                                on_error=on_error, wait=wait, latest=(id(self), "predict"),
                                snap=(0, bands or self.bands))
 

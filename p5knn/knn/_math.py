@@ -29,10 +29,11 @@ def unit_query(query: np.ndarray) -> tuple[np.ndarray, np.float64]:
     """The query scaled to length 1 (float32) and its length (float64). Dot products with a
     unit query stay within float32 whatever the magnitudes (see ``MAX_FEATURE_SIZE`` and the
     value bound in the classifier)."""
-    q_norm = row_norms(query)
+    wide = np.asarray(query, np.float64)
+    q_norm = np.sqrt(wide.dot(wide))
     if q_norm == 0:
         return np.asarray(query, np.float32), np.float64(0.0)
-    return (np.asarray(query, np.float64) / q_norm).astype(np.float32), q_norm
+    return (wide / q_norm).astype(np.float32), q_norm
 
 
 def finish_scores(unit_dots: np.ndarray, norms: np.ndarray, q_norm: np.float64,

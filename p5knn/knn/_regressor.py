@@ -84,7 +84,7 @@ class KNNRegressor(ExampleSet):
         with self._lock:
             self._check_target(target)
         return self._live.call(self._add_now, x, bands or self.bands, target, crop,
-                               worker=self._worker_for(x), callback=callback,
+                               worker=lambda: self._worker_for(x), callback=callback,
                                on_error=on_error, wait=wait, snap=(0, bands or self.bands))
 
     def _add_now(self, x: Any, bands: str, target: Any, crop: str | None) -> int:
@@ -182,7 +182,7 @@ class KNNRegressor(ExampleSet):
             raise ValueError(f"weights must be one of {WEIGHTS}, got {weights!r}")
         how = weights or self._opts.weights
         return self._live.call(self._predict, x, bands or self.bands, k, how, crop, exact,
-                               worker=self._worker_for(x), callback=callback,
+                               worker=lambda: self._worker_for(x), callback=callback,
                                on_error=on_error, wait=wait, latest=(id(self), "predict"),
                                snap=(0, bands or self.bands))
 

@@ -142,13 +142,15 @@ class Background:
                 self._own = Worker(self.name)
             return self._own
 
-    def call(self, fn: Callable[..., Any], *args: Any, worker: Worker | None = None,
+    def call(self, fn: Callable[..., Any], *args: Any,
+             worker: Worker | Callable[[], Worker] | None = None,
              callback: Callback | None = None, on_error: ErrorCallback | None = None,
              wait: bool | None = None, latest: Hashable | None = None,
              snap: tuple[int, str] | None = None) -> Any:
         """Run ``fn(*args)`` now or in the background, by the rule.
 
-        ``worker``: the model's worker (default: this object's own). ``latest``: a key
+        ``worker``: the model's worker, or a function giving it (asked only for background
+        work; default: this object's own). ``latest``: a key
         making the call latest-wins (else ordered). ``snap``: ``(position, bands)`` of the
         argument to snapshot and the band order to read it with; the snapshot's bands replace
         the argument right after it. Returns ``fn``'s result, or a ``Future`` of it.
@@ -162,6 +164,8 @@ class Background:
         if snap is not None:
             position, bands = snap
             args_[position], args_[position + 1] = snapshot(args_[position], bands)
+        if callable(worker) and not isinstance(worker, Worker):
+            worker = worker()
         worker = worker or self.own_worker()
         deliver = self.deliverer()
         if latest is not None:
