@@ -5,20 +5,19 @@
 from __future__ import annotations
 
 import json
-import queue
 import runpy
 import socket
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import cv2
 import pytest
 
 pytest.importorskip("pythonosc")
-from pythonosc import dispatcher, osc_server, udp_client  # noqa: E402
+from pythonosc import udp_client  # noqa: E402
+
+from helpers import Listener  # noqa: E402
 
 OPENCLIPART = Path("/usr/share/openclipart/png")
 
@@ -87,33 +86,6 @@ def test_classify_add_and_predict(photo_folder, tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ subprocesses (slow)
-
-class Listener:
-    """A loopback OSC server collecting every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: queue.Queue = queue.Queue()
-        disp = dispatcher.Dispatcher()
-        disp.set_default_handler(lambda address, *args: self.messages.put((address, args)))
-        self.server = osc_server.ThreadingOSCUDPServer(("127.0.0.1", 0), disp)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, address: str, timeout: float = 30.0) -> tuple:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            try:
-                got, args = self.messages.get(timeout=max(0.01, deadline - time.time()))
-            except queue.Empty:
-                break
-            if got == address:
-                return args
-        raise AssertionError(f"no {address} within {timeout} s")
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture(scope="module")
 def clipart(tmp_path_factory):

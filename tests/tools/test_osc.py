@@ -7,44 +7,16 @@ from __future__ import annotations
 import queue
 import socket
 import threading
-import time
 
 import pytest
 
 import p5knn
 from p5knn import OSCBridge
 
-from helpers import wait_until
+from helpers import Listener, wait_until
 
 pythonosc = pytest.importorskip("pythonosc")
 from pythonosc import dispatcher, osc_server, udp_client  # noqa: E402
-
-
-class Listener:
-    """A loopback OSC server collecting every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: queue.Queue = queue.Queue()
-        disp = dispatcher.Dispatcher()
-        disp.set_default_handler(lambda address, *args: self.messages.put((address, args)))
-        self.server = osc_server.ThreadingOSCUDPServer(("127.0.0.1", 0), disp)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, address: str, timeout: float = 30.0) -> tuple:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            try:
-                got, args = self.messages.get(timeout=max(0.01, deadline - time.time()))
-            except queue.Empty:
-                break
-            if got == address:
-                return args
-        raise AssertionError(f"no {address} within {timeout} s")
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
