@@ -1,0 +1,286 @@
+"""Hand keypoints: MediaPipe's palm detector and hand landmark model (both "full"), run with
+LiteRT, with MediaPipe's pre- and post-processing rewritten in numpy/OpenCV.
+
+The pipeline is the one of MediaPipe's legacy ``mp.solutions.hands`` in static image mode:
+
+1. the whole image, letterboxed to 192 × 192 (aspect ratio kept, black borders), goes through
+   ``palm_detection_full``; 2016 SSD anchors are decoded, scored with a sigmoid, thresholded at
+   ``min_detection_confidence`` and merged by weighted non-max suppression (IoU 0.3);
+2. each palm becomes a rotated region of interest: its box turned so that wrist → middle-finger
+   knuckle points up, shifted half a box up, squared on its long side and scaled 2.6 ×;
+3. that region is warped to 224 × 224 and ``hand_landmark_full`` gives 21 landmarks, a hand
+   presence score and handedness; the landmarks are projected back to the image's pixels.
+
+Still images only for now: the detector runs on every call. :func:`hand_roi` and
+:meth:`HandDetector.landmarks_in` are separate so that video tracking can later feed the region
+found from the previous frame's landmarks instead of a palm.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from p5knn.features._keypoint_geometry import (
+    Detections,
+    RotatedRect,
+    box_iou,
+    crop_rotated,
+    decode_ssd,
+    letterbox,
+    project_from_rect,
+    rect_from_keypoints,
+    remove_letterbox,
+    ssd_anchor_centres,
+    transform_rect,
+    weighted_nms,
+)
+from p5knn.features._keypoint_models import keypoint_model
+from p5knn.features._runtime import TFLiteRunner
+
+PALM_SIZE = 192
+LANDMARK_SIZE = 224
+PALM_STRIDES = (8, 16, 16, 16)
+PALM_KEYPOINTS = 7
+NMS_IOU = 0.3
+ROI_SCALE = 2.6
+ROI_SHIFT_Y = -0.5
+ASSOCIATION_IOU = 0.5
+Z_NORMALISATION = 0.4
+HANDEDNESS = ("Left", "Right")
+NUM_LANDMARKS = 21
+
+
+@dataclass(frozen=True)
+class Hand:
+    """One hand found in an image.
+
+    Attributes
+    ----------
+    landmarks : numpy.ndarray
+        float32 ``(21, 3)`` in MediaPipe's order (0 wrist, 4 thumb tip, 8 index tip, …,
+        20 little-finger tip): x, y in the image's pixels; z the depth relative to the wrist,
+        in the same pixel scale as x (MediaPipe's normalised z × image width; more negative
+        is nearer the camera).
+    handedness : str
+        ``"Left"`` or ``"Right"`` as MediaPipe labels it, which assumes a mirrored (selfie)
+        image: in an unmirrored photo a person's right hand is labelled ``"Left"``.
+    score : float
+        Hand presence, 0..1, from the landmark model.
+    box : tuple of float
+        ``(x0, y0, x1, y1)``: the landmarks' bounding box in pixels.
+    handedness_score : float
+        The model's probability of ``handedness`` (0.5..1; MediaPipe's handedness score).
+        Near 0.5 the label is a coin flip.
+
+    Example
+    -------
+    >>> hand = HandDetector().detect(rgb)[0]
+    >>> hand.landmarks[8, :2]          # index fingertip, pixels
+    array([376.4, 166.2], dtype=float32)
+    """
+
+    landmarks: np.ndarray
+    handedness: str
+    score: float
+    box: tuple[float, float, float, float]
+    handedness_score: float = 1.0
+
+
+def hand_roi(box: np.ndarray, keypoints: np.ndarray, width: int, height: int) -> RotatedRect:
+    """The rotated region around a hand given its palm detection (MediaPipe's
+    ``PalmDetectionDetectionToRoi``: ``DetectionsToRects`` from keypoint 0, the wrist, to
+    keypoint 2, the middle finger's knuckle, turned to vertical; then ``RectTransformation``
+    with scale 2.6, shift y −0.5, square on the long side).
+
+    Parameters
+    ----------
+    box : numpy.ndarray
+        The palm's normalised xmin, ymin, xmax, ymax in the image.
+    keypoints : numpy.ndarray
+        ``(7, 2)`` normalised palm keypoints in the image.
+    width, height : int
+        Image size in pixels.
+
+    Returns
+    -------
+    RotatedRect
+        In pixels.
+
+    Example
+    -------
+    >>> round(hand_roi(palms.boxes[0], palms.keypoints[0], 548, 342).width, 1)  # messi5.jpg
+    60.3
+    """
+    rect = rect_from_keypoints(box, keypoints[0], keypoints[2], width, height)
+    return transform_rect(rect, ROI_SCALE, shift_y=ROI_SHIFT_Y, square_long=True)
+
+
+def rect_iou(a: RotatedRect, b: RotatedRect) -> float:
+    """IoU of two rectangles' axis-aligned extents ignoring rotation, as MediaPipe's
+    ``AssociationNormRectCalculator`` compares them.
+
+    Example
+    -------
+    >>> rect_iou(RotatedRect(0, 0, 2, 2, 0.), RotatedRect(0, 0, 2, 2, 1.))
+    1.0
+    """
+    def extent(r: RotatedRect) -> np.ndarray:
+        return np.array([r.cx - r.width / 2, r.cy - r.height / 2, r.cx + r.width / 2,
+                         r.cy + r.height / 2])
+    return float(box_iou(extent(a), extent(b)[None])[0])
+
+
+class HandDetector:
+    """Find hands and their 21 landmarks in RGB images, as MediaPipe Hands does on still
+    images (``static_image_mode=True``, ``model_complexity=1``).
+
+    Parameters
+    ----------
+    num_hands : int
+        At most this many hands (MediaPipe's ``max_num_hands``).
+    min_detection_confidence : float
+        Palm detector score threshold.
+    min_presence : float
+        Hand presence threshold of the landmark model (MediaPipe's ``min_tracking_confidence``
+        plays this role).
+    num_threads : int, optional
+        LiteRT threads per model (default: every core, or ``P5KNN_THREADS``).
+
+    Notes
+    -----
+    Handedness is labelled as MediaPipe labels it, for a mirrored selfie view: flip the image
+    (or swap the labels) for a camera that is not mirrored.
+
+    Example
+    -------
+    >>> detector = HandDetector(num_hands=2)
+    >>> [(h.handedness, round(h.score, 2)) for h in detector.detect(rgb)]  # right04.jpg
+    [('Right', 0.99)]
+    """
+
+    def __init__(self, num_hands: int = 2, min_detection_confidence: float = 0.5,
+                 min_presence: float = 0.5, num_threads: int | None = None) -> None:
+        if num_hands < 1:
+            raise ValueError(f"num_hands must be at least 1, got {num_hands}")
+        self.num_hands = int(num_hands)
+        self.min_detection_confidence = float(min_detection_confidence)
+        self.min_presence = float(min_presence)
+        self._palm = TFLiteRunner(keypoint_model("palm_detection_full"), num_threads)
+        self._landmark = TFLiteRunner(keypoint_model("hand_landmark_full"), num_threads)
+        outputs = self._landmark.output_shapes()
+        # Identity: 63 landmarks, Identity_1: presence, Identity_2: handedness, _3: world.
+        if [s[-1] for s in outputs[:3]] != [63, 1, 1]:
+            raise ValueError(f"unexpected hand landmark model outputs {outputs}")
+        self._anchors = ssd_anchor_centres(PALM_SIZE, PALM_STRIDES)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _check(rgb: np.ndarray) -> np.ndarray:
+        image = np.asarray(rgb)
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError("detect needs an RGB uint8 image of shape (H, W, 3), got "
+                             f"{image.dtype} {image.shape}")
+        if image.shape[0] < 1 or image.shape[1] < 1:
+            raise ValueError(f"empty image {image.shape}")
+        return np.ascontiguousarray(image)
+
+    def palms(self, rgb: np.ndarray) -> Detections:
+        """Palm detections in the image, normalised to it, most confident first.
+
+        Parameters
+        ----------
+        rgb : numpy.ndarray
+            ``(H, W, 3)`` uint8 RGB.
+
+        Returns
+        -------
+        Detections
+            Boxes and 7 keypoints normalised to the image, after weighted NMS, at most
+            ``num_hands``.
+
+        Example
+        -------
+        >>> len(HandDetector().palms(rgb))
+        1
+        """
+        image = self._check(rgb)
+        square, padding = letterbox(image, PALM_SIZE)
+        raw_boxes, raw_scores = self._palm.run(square)
+        found = decode_ssd(raw_boxes[0], raw_scores[0], self._anchors, float(PALM_SIZE),
+                           PALM_KEYPOINTS, self.min_detection_confidence)
+        found = weighted_nms(found, NMS_IOU, self.num_hands)
+        return Detections(remove_letterbox(found.boxes.reshape(-1, 2, 2),
+                                           padding).reshape(-1, 4),
+                          remove_letterbox(found.keypoints, padding), found.scores)
+
+    def landmarks_in(self, rgb: np.ndarray, roi: RotatedRect) -> Hand | None:
+        """Run the landmark model on one region of interest.
+
+        Parameters
+        ----------
+        rgb : numpy.ndarray
+            ``(H, W, 3)`` uint8 RGB.
+        roi : RotatedRect
+            The region in pixels (square), e.g. from :func:`hand_roi`.
+
+        Returns
+        -------
+        Hand or None
+            None when the hand presence is below ``min_presence``.
+
+        Example
+        -------
+        >>> hand = detector.landmarks_in(rgb, RotatedRect(360, 165, 60, 60, -1.2))
+        """
+        image = self._check(rgb)
+        crop = crop_rotated(image, roi, LANDMARK_SIZE)
+        raw, presence, left = self._landmark.run(crop)[:3]
+        score = float(np.asarray(presence).reshape(-1)[0])
+        if not score >= self.min_presence:
+            return None
+        points = np.asarray(raw, np.float64).reshape(NUM_LANDMARKS, 3) / LANDMARK_SIZE
+        points[:, 2] /= Z_NORMALISATION
+        landmarks = project_from_rect(points, roi)
+        # Binary classification: the model gives P("Left"); MediaPipe keeps the larger class.
+        p_left = float(np.asarray(left).reshape(-1)[0])
+        handedness = HANDEDNESS[0] if p_left >= 1.0 - p_left else HANDEDNESS[1]
+        lo = landmarks[:, :2].min(axis=0)
+        hi = landmarks[:, :2].max(axis=0)
+        return Hand(landmarks, handedness, score,
+                    (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])),
+                    max(p_left, 1.0 - p_left))
+
+    def detect(self, rgb: np.ndarray) -> list[Hand]:
+        """Find up to ``num_hands`` hands.
+
+        Parameters
+        ----------
+        rgb : numpy.ndarray
+            ``(H, W, 3)`` uint8 RGB, any size.
+
+        Returns
+        -------
+        list of Hand
+            Most confident (hand presence) first; ``[]`` when there is no hand.
+
+        Example
+        -------
+        >>> hands = HandDetector().detect(rgb)
+        >>> hands[0].landmarks.shape
+        (21, 3)
+        """
+        image = self._check(rgb)
+        height, width = image.shape[:2]
+        with self._lock:
+            palms = self.palms(image)
+            rois: list[RotatedRect] = []
+            for box, keypoints in zip(palms.boxes, palms.keypoints):
+                roi = hand_roi(box, keypoints, width, height)
+                # AssociationNormRectCalculator: a later region replaces overlapping ones.
+                rois = [r for r in rois if rect_iou(r, roi) <= ASSOCIATION_IOU] + [roi]
+            hands = [hand for hand in (self.landmarks_in(image, roi) for roi in rois)
+                     if hand is not None]
+        return sorted(hands, key=lambda h: -h.score)
