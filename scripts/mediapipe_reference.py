@@ -17,7 +17,8 @@ runs on transformed copies of every image, keyed ``"NAME|SPEC"`` with ``source``
 ``transform`` recorded; SPEC is ``mirror`` (left-right flip), ``rot90`` / ``rot180`` /
 ``rot270`` (clockwise), ``scale=F`` (bilinear; area when shrinking), ``crop=X0,Y0,X1,Y1``
 (pixels), ``pair=X0,Y0,X1,Y1`` (that crop beside its mirror image: two hands) or
-``pad=T,B,L,R`` (black borders). ``--hands-only`` skips pose and face. For example::
+``pad=T,B,L,R`` (black borders). ``--hands-only`` skips pose and face; ``--face-only`` skips
+hands and pose; ``--pose-only`` skips hands and face. For example::
 
     /tmp/mpvenv/bin/python scripts/mediapipe_reference.py --hands-only --transform mirror \
         --transform rot90 messi5.jpg
@@ -77,6 +78,8 @@ def main() -> None:
     parser.add_argument("images", nargs="*")
     parser.add_argument("--transform", action="append", default=[], metavar="SPEC")
     parser.add_argument("--hands-only", action="store_true")
+    parser.add_argument("--face-only", action="store_true")
+    parser.add_argument("--pose-only", action="store_true")
     args = parser.parse_args()
     report = {"mediapipe": mp.__version__, "images": {}}
     hands = mp.solutions.hands.Hands(static_image_mode=True, max_num_hands=2,
@@ -97,6 +100,18 @@ def main() -> None:
         height, width = rgb.shape[:2]
         entry = {"width": width, "height": height, "hands": [], "pose": None, "face": None}
         entry.update(extra)
+        if args.pose_only:  # pose only (hands and face keep their defaults)
+            body = pose.process(rgb)
+            if body.pose_landmarks:
+                entry["pose"] = points(body.pose_landmarks, width, height, visibility=True)
+            report["images"][key] = entry
+            continue
+        if args.face_only:  # face mesh only (hands and pose keep their defaults)
+            mesh = face.process(rgb)
+            if mesh.multi_face_landmarks:
+                entry["face"] = points(mesh.multi_face_landmarks[0], width, height)
+            report["images"][key] = entry
+            continue
         found = hands.process(rgb)
         for lms, side in zip(found.multi_hand_landmarks or [], found.multi_handedness or []):
             c = side.classification[0]

@@ -11,13 +11,16 @@ training layer fills (``register_trainer``).
 from p5knn.features._extractor import FeatureExtractor
 from p5knn.features._trainers import TRAINERS, register_trainer
 from p5knn.features._images import image_file_size, max_pixels, read_image_file, to_rgb
+from p5knn.features._face import Face, FaceDetector
 from p5knn.features._hands import Hand, HandDetector
 from p5knn.features._keypoint_models import keypoint_model
 from p5knn.features._mobilenet import MOBILENET_KEY, imagenet_classes
 from p5knn.features._model_cache import cache_dir
 from p5knn.features._models import feature_extractor
+from p5knn.features._pose import Pose, PoseDetector
 from p5knn.features._weights import graph_path
 
-__all__ = ["MOBILENET_KEY", "TRAINERS", "FeatureExtractor", "Hand", "HandDetector", "cache_dir", "feature_extractor",
+__all__ = ["MOBILENET_KEY", "TRAINERS", "Face", "FaceDetector", "FeatureExtractor", "Hand",
+           "HandDetector", "Pose", "PoseDetector", "cache_dir", "feature_extractor",
            "graph_path", "image_file_size", "imagenet_classes", "keypoint_model", "max_pixels",
            "read_image_file", "register_trainer", "to_rgb"]

@@ -1,0 +1,277 @@
+"""Body keypoints: MediaPipe's BlazePose detector and pose landmark model ("full"), run with
+LiteRT, with MediaPipe's pre- and post-processing rewritten in numpy/OpenCV.
+
+The pipeline is the one of MediaPipe's legacy ``mp.solutions.pose`` in static image mode
+(``model_complexity=1``, one body at most):
+
+1. the whole image, letterboxed to 224 × 224 (aspect ratio kept, black borders, values
+   −1..1), goes through ``pose_detection``; 2254 SSD anchors (strides 8, 16, 32, 32, 32) are
+   decoded with 4 keypoints each, scored with a sigmoid, thresholded at
+   ``min_detection_confidence`` and merged by weighted non-max suppression (IoU 0.3); the
+   most confident detection is kept;
+2. it becomes a rotated region of interest (``PoseDetectionToRoi``): a square centred on
+   keypoint 0 (the hips' centre), its side twice the distance to keypoint 1 (a point on the
+   circle around the whole body), turned so that hips → that point is up, then scaled 1.25 ×;
+3. that region is warped to 256 × 256 (edges replicated) and ``pose_landmark_full`` gives
+   39 landmarks (x, y, z, visibility, presence; the first 33 are the body), a pose presence
+   score and 64 × 64 heatmaps; x, y are refined from the heatmaps (7 × 7 window), visibility
+   goes through a sigmoid and the landmarks are projected back to the image's pixels.
+
+Still images only for now: the detector runs on every call. :func:`pose_roi` and
+:meth:`PoseDetector.landmarks_in` are separate so that video tracking can later feed the
+region found from the previous frame's landmarks instead of a detection.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from p5knn.features._keypoint_geometry import (
+    Detections,
+    RotatedRect,
+    crop_rotated,
+    decode_ssd,
+    project_from_rect,
+    remove_letterbox,
+    ssd_anchor_centres,
+    transform_rect,
+    weighted_nms,
+)
+from p5knn.features._keypoint_models import keypoint_model
+from p5knn.features._pose_geometry import alignment_rect, letterbox_uint8, refine_from_heatmap
+from p5knn.features._runtime import TFLiteRunner
+
+DETECTOR_SIZE = 224
+LANDMARK_SIZE = 256
+DETECTOR_STRIDES = (8, 16, 32, 32, 32)
+DETECTOR_KEYPOINTS = 4
+NMS_IOU = 0.3
+ROI_SCALE = 1.25
+HEATMAP_KERNEL = 7
+HEATMAP_MIN_CONFIDENCE = 0.5
+MODEL_LANDMARKS = 39
+NUM_LANDMARKS = 33
+#: MediaPipe's names of the 33 landmarks, in order.
+LANDMARK_NAMES = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
+    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
+    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip",
+    "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
+    "right_heel", "left_foot_index", "right_foot_index")
+
+
+@dataclass(frozen=True)
+class Pose:
+    """One body found in an image.
+
+    Attributes
+    ----------
+    landmarks : numpy.ndarray
+        float32 ``(33, 3)`` in MediaPipe's order (:data:`LANDMARK_NAMES`: 0 nose, 11/12
+        shoulders, 15/16 wrists, 23/24 hips, 27/28 ankles, …; "left" is the person's left):
+        x, y in the image's pixels, possibly outside the image for parts it cuts off; z the
+        depth relative to the hips' centre, in the same pixel scale as x (MediaPipe's
+        normalised z × image width; more negative is nearer the camera; rough).
+    visibility : numpy.ndarray
+        float32 ``(33,)``, 0..1: the model's belief that each landmark is in view and not
+        hidden (MediaPipe's ``visibility``).
+    score : float
+        Pose presence, 0..1, from the landmark model.
+    box : tuple of float
+        ``(x0, y0, x1, y1)``: the landmarks' bounding box in pixels.
+
+    Example
+    -------
+    >>> pose = PoseDetector().detect(rgb)[0]
+    >>> pose.landmarks[0, :2]          # nose, pixels (messi5.jpg)
+    array([250.3, 113.9], dtype=float32)
+    """
+
+    landmarks: np.ndarray
+    visibility: np.ndarray
+    score: float
+    box: tuple[float, float, float, float]
+
+
+def pose_roi(keypoints: np.ndarray, width: int, height: int) -> RotatedRect:
+    """The rotated region around a body given its detection (MediaPipe's
+    ``PoseDetectionToRoi``: ``AlignmentPointsRects`` from keypoint 0, the hips' centre, to
+    keypoint 1, on the circle around the full body, turned to vertical; then scaled 1.25 ×,
+    square on the long side).
+
+    Parameters
+    ----------
+    keypoints : numpy.ndarray
+        ``(4, 2)`` normalised detection keypoints in the image.
+    width, height : int
+        Image size in pixels.
+
+    Returns
+    -------
+    RotatedRect
+        In pixels.
+
+    Example
+    -------
+    >>> round(pose_roi(bodies.keypoints[0], 548, 342).width)  # messi5.jpg
+    419
+    """
+    rect = alignment_rect(keypoints[0], keypoints[1], width, height)
+    return transform_rect(rect, ROI_SCALE, square_long=True)
+
+
+class PoseDetector:
+    """Find a body and its 33 landmarks in RGB images, as MediaPipe Pose does on still images
+    (``static_image_mode=True``, ``model_complexity=1``).
+
+    Parameters
+    ----------
+    min_detection_confidence : float
+        Pose detector score threshold.
+    min_presence : float
+        Pose presence threshold of the landmark model (MediaPipe's
+        ``min_tracking_confidence`` plays this role in video).
+    num_threads : int, optional
+        LiteRT threads per model (default: every core, or ``P5KNN_THREADS``).
+
+    Notes
+    -----
+    One body at most, like MediaPipe's legacy pose: the most confident detection. Landmarks
+    are the person's own left and right, whichever way the image is mirrored.
+
+    Example
+    -------
+    >>> detector = PoseDetector()
+    >>> [round(p.score, 2) for p in detector.detect(rgb)]  # messi5.jpg
+    [1.0]
+    """
+
+    def __init__(self, min_detection_confidence: float = 0.5, min_presence: float = 0.5,
+                 num_threads: int | None = None) -> None:
+        self.min_detection_confidence = float(min_detection_confidence)
+        self.min_presence = float(min_presence)
+        self._detector = TFLiteRunner(keypoint_model("pose_detection"), num_threads)
+        self._landmark = TFLiteRunner(keypoint_model("pose_landmark_full"), num_threads)
+        outputs = self._landmark.output_shapes()
+        # Identity: 39 × 5 landmarks, _1: presence, _2: segmentation, _3: heatmaps, _4: world.
+        if (len(outputs) < 4 or outputs[0][-1] != MODEL_LANDMARKS * 5 or outputs[1][-1] != 1
+                or outputs[3][-1] != MODEL_LANDMARKS):
+            raise ValueError(f"unexpected pose landmark model outputs {outputs}")
+        self._anchors = ssd_anchor_centres(DETECTOR_SIZE, DETECTOR_STRIDES)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _check(rgb: np.ndarray) -> np.ndarray:
+        image = np.asarray(rgb)
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError("detect needs an RGB uint8 image of shape (H, W, 3), got "
+                             f"{image.dtype} {image.shape}")
+        if image.shape[0] < 1 or image.shape[1] < 1:
+            raise ValueError(f"empty image {image.shape}")
+        return np.ascontiguousarray(image)
+
+    def bodies(self, rgb: np.ndarray) -> Detections:
+        """Body detections in the image, normalised to it.
+
+        Parameters
+        ----------
+        rgb : numpy.ndarray
+            ``(H, W, 3)`` uint8 RGB.
+
+        Returns
+        -------
+        Detections
+            Boxes (of the face) and 4 keypoints (hips' centre, full-body circle point,
+            shoulders' centre, upper-body circle point) normalised to the image, after
+            weighted NMS; the most confident only (0 or 1 detection).
+
+        Example
+        -------
+        >>> PoseDetector().bodies(rgb).keypoints.shape
+        (1, 4, 2)
+        """
+        image = self._check(rgb)
+        square, padding = letterbox_uint8(image, DETECTOR_SIZE)
+        raw_boxes, raw_scores = self._detector.run(square * 2.0 - 1.0)
+        with np.errstate(over="ignore"):  # exp of large logits: sigmoid 0, as intended
+            found = decode_ssd(raw_boxes[0], raw_scores[0], self._anchors,
+                               float(DETECTOR_SIZE), DETECTOR_KEYPOINTS,
+                               self.min_detection_confidence)
+        found = weighted_nms(found, NMS_IOU, 1)
+        return Detections(remove_letterbox(found.boxes.reshape(-1, 2, 2),
+                                           padding).reshape(-1, 4),
+                          remove_letterbox(found.keypoints, padding), found.scores)
+
+    def landmarks_in(self, rgb: np.ndarray, roi: RotatedRect) -> Pose | None:
+        """Run the landmark model on one region of interest.
+
+        Parameters
+        ----------
+        rgb : numpy.ndarray
+            ``(H, W, 3)`` uint8 RGB.
+        roi : RotatedRect
+            The region in pixels (square), e.g. from :func:`pose_roi`.
+
+        Returns
+        -------
+        Pose or None
+            None when the pose presence is below ``min_presence`` or the region is empty.
+
+        Example
+        -------
+        >>> pose = detector.landmarks_in(rgb, RotatedRect(267, 227, 418, 418, -0.19))
+        """
+        image = self._check(rgb)
+        values = (roi.cx, roi.cy, roi.width, roi.height, roi.rotation)
+        if not (all(math.isfinite(v) for v in values) and roi.width > 0 and roi.height > 0):
+            return None
+        crop = crop_rotated(image, roi, LANDMARK_SIZE)
+        raw, presence, _, heatmap = self._landmark.run(crop)[:4]
+        score = float(np.asarray(presence).reshape(-1)[0])  # the model's output is 0..1
+        if not score >= self.min_presence:
+            return None
+        values = np.asarray(raw, np.float64).reshape(MODEL_LANDMARKS, 5)
+        points = values[:, :3] / LANDMARK_SIZE
+        points = refine_from_heatmap(points, heatmap[0], HEATMAP_KERNEL,
+                                     HEATMAP_MIN_CONFIDENCE)
+        landmarks = project_from_rect(points[:NUM_LANDMARKS], roi)
+        if not np.isfinite(landmarks).all():
+            return None
+        visibility = (1.0 / (1.0 + np.exp(-np.clip(values[:NUM_LANDMARKS, 3], -80, 80))))
+        lo = landmarks[:, :2].min(axis=0)
+        hi = landmarks[:, :2].max(axis=0)
+        return Pose(landmarks, visibility.astype(np.float32), score,
+                    (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))
+
+    def detect(self, rgb: np.ndarray) -> list[Pose]:
+        """Find the most confident body.
+
+        Parameters
+        ----------
+        rgb : numpy.ndarray
+            ``(H, W, 3)`` uint8 RGB, any size.
+
+        Returns
+        -------
+        list of Pose
+            One pose, or ``[]`` when there is nobody.
+
+        Example
+        -------
+        >>> poses = PoseDetector().detect(rgb)
+        >>> poses[0].landmarks.shape, poses[0].visibility.shape
+        ((33, 3), (33,))
+        """
+        image = self._check(rgb)
+        height, width = image.shape[:2]
+        with self._lock:
+            bodies = self.bodies(image)
+            if not len(bodies):
+                return []
+            pose = self.landmarks_in(image, pose_roi(bodies.keypoints[0], width, height))
+        return [] if pose is None else [pose]
