@@ -36,9 +36,12 @@ class ExampleSet(Persistence):
                  name: str) -> None:
         if isinstance(extractor, str):
             extractor = feature_extractor(extractor)
-        if extractor is not None and not isinstance(extractor, FeatureExtractor):
-            raise TypeError(f"extractor must be a FeatureExtractor, a model name or None, "
-                            f"got {type(extractor).__name__}")
+        if extractor is not None and not isinstance(extractor, FeatureExtractor) and not all(
+                hasattr(extractor, a) for a in ("infer", "feature_size", "name", "worker",
+                                                "close")):
+            raise TypeError(f"extractor must be a feature extractor (infer, feature_size, name, "
+                            f"worker, close), a model name or None, got "
+                            f"{type(extractor).__name__}")
         self._extractor = extractor
         self._opts = options
         self._explicit = set(explicit)
