@@ -18,7 +18,8 @@ from p5knn._base.errors import (CorruptFileError, EmptyClassifierError, FeatureS
                                 FileKindError, ImageError, ModelError, P5KNNError,
                                 UnknownLabelError)
 from p5knn._base.version import __version__
-from p5knn.features import FeatureExtractor, feature_extractor, imagenet_classes
+from p5knn.features import (FeatureExtractor, KeypointExtractor, feature_extractor,
+                            imagenet_classes)
 from p5knn import knn_regressor
 from p5knn._base.results import Classification
 from p5knn.knn import (AutosaveWarning, KNNClassifier, KNNRegressor, KNNResult, KTooLargeWarning,
@@ -30,6 +31,7 @@ from p5knn.training import HeadClassifier, HeadRegressor
 __all__ = [
     "AutosaveWarning", "Camera", "Classification", "CorruptFileError", "DemoSource",
     "EmptyClassifierError", "FeatureExtractor", "FeatureSizeError", "FileKindError",
+    "KeypointExtractor",
     "HeadClassifier", "HeadRegressor", "ImageError", "KNNClassifier", "KNNRegressor",
     "KNNResult", "KTooLargeWarning", "ModelError", "Neighbor", "OSCBridge", "P5KNNError",
     "RegressionResult", "UnknownLabelError", "__version__", "demo_clip", "feature_extractor",

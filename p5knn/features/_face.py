@@ -16,9 +16,10 @@ without refined landmarks (graphs ``face_detection_short_range``,
 3. that region is warped to 192 × 192 (0..1, border replicated) and ``face_landmark`` gives
    468 landmarks and a face-presence logit; the landmarks are projected back to the image.
 
-Still images only for now: the detector runs on every call. :func:`face_roi` and
-:meth:`FaceDetector.landmarks_in` are separate so that video tracking can later feed the
-region found from the previous frame's landmarks instead of a detection.
+:meth:`FaceDetector.detect` runs the detector on every call (still images). For video,
+:meth:`FaceDetector.track` takes regions found from the previous frame's mesh
+(:func:`face_roi_from_landmarks`, MediaPipe's ``FaceLandmarkLandmarksToRoi``) and runs the
+detector only when asked to; :class:`p5knn.features.KeypointExtractor` decides when.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from p5knn.features._hands import rect_iou
+from p5knn.features._hands import associate, rect_iou
 from p5knn.features._keypoint_geometry import (
     Detections,
     RotatedRect,
@@ -113,6 +114,32 @@ def face_roi(box: np.ndarray, keypoints: np.ndarray, width: int, height: int) ->
     """
     rect = rect_from_keypoints(box, keypoints[0], keypoints[1], width, height,
                                target_degrees=0.0)
+    return transform_rect(rect, ROI_SCALE, square_long=True)
+
+
+def face_roi_from_landmarks(landmarks: np.ndarray) -> RotatedRect:
+    """The region for the next video frame from a face's mesh (MediaPipe's
+    ``FaceLandmarkLandmarksToRoi``: the landmarks' bounding box turned so that landmark 33 →
+    landmark 263, the outer eye corners, is horizontal; scaled 1.5 ×, square on the long side).
+
+    Parameters
+    ----------
+    landmarks : numpy.ndarray
+        ``(468, ≥2)`` pixels (:attr:`Face.landmarks`).
+
+    Returns
+    -------
+    RotatedRect
+        In pixels.
+
+    Example
+    -------
+    >>> detector.track(next_frame, [face_roi_from_landmarks(face.landmarks)])
+    """
+    pts = np.asarray(landmarks, np.float64)[:, :2]
+    box = np.concatenate([pts.min(axis=0), pts.max(axis=0)])
+    # rect_from_keypoints takes normalised values: pass pixels with a 1 × 1 "image"
+    rect = rect_from_keypoints(box, pts[33], pts[263], 1, 1, target_degrees=0.0)
     return transform_rect(rect, ROI_SCALE, square_long=True)
 
 
@@ -266,3 +293,40 @@ class FaceDetector:
             faces = [face for face in (self.landmarks_in(image, roi) for roi in rois)
                      if face is not None]
         return sorted(faces, key=lambda f: -f.score)
+
+    def track(self, rgb: np.ndarray, rois: list[RotatedRect],
+              run_detector: bool = False) -> list[Face]:
+        """Video mode: meshes in the regions tracked from the previous frame (see
+        :func:`face_roi_from_landmarks`), plus, when ``run_detector``, faces the detector finds
+        elsewhere (a detection whose region overlaps a tracked one is dropped).
+
+        Parameters
+        ----------
+        rgb : numpy.ndarray
+            ``(H, W, 3)`` uint8 RGB.
+        rois : list of RotatedRect
+            Regions from the previous frame's faces, in pixels.
+        run_detector : bool
+            Also run the face detector on the whole image.
+
+        Returns
+        -------
+        list of Face
+            At most ``num_faces``, most confident first.
+
+        Example
+        -------
+        >>> faces = detector.track(frame, [face_roi_from_landmarks(f.landmarks) for f in faces])
+        """
+        image = self._check(rgb)
+        height, width = image.shape[:2]
+        with self._lock:
+            found: list[RotatedRect] = []
+            if run_detector:
+                detections = self.detections(image)
+                found = [face_roi(box, kps, width, height)
+                         for box, kps in zip(detections.boxes, detections.keypoints)]
+            faces = [face for face in (self.landmarks_in(image, roi)
+                                       for roi in associate(found + list(rois)))
+                     if face is not None]
+        return sorted(faces, key=lambda f: -f.score)[:self.num_faces]

@@ -11,13 +11,15 @@ The pipeline is the one of MediaPipe's legacy ``mp.solutions.hands`` in static i
 3. that region is warped to 224 × 224 and ``hand_landmark_full`` gives 21 landmarks, a hand
    presence score and handedness; the landmarks are projected back to the image's pixels.
 
-Still images only for now: the detector runs on every call. :func:`hand_roi` and
-:meth:`HandDetector.landmarks_in` are separate so that video tracking can later feed the region
-found from the previous frame's landmarks instead of a palm.
+:meth:`HandDetector.detect` runs the detector on every call (still images). For video,
+:meth:`HandDetector.track` takes regions found from the previous frame's landmarks
+(:func:`hand_roi_from_landmarks`, MediaPipe's ``HandLandmarkLandmarksToRoi``) and runs the palm
+detector only when asked to; :class:`p5knn.features.KeypointExtractor` decides when.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 
@@ -30,6 +32,7 @@ from p5knn.features._keypoint_geometry import (
     crop_rotated,
     decode_ssd,
     letterbox,
+    normalize_radians,
     project_from_rect,
     rect_from_keypoints,
     remove_letterbox,
@@ -48,6 +51,11 @@ NMS_IOU = 0.3
 ROI_SCALE = 2.6
 ROI_SHIFT_Y = -0.5
 ASSOCIATION_IOU = 0.5
+TRACK_SCALE = 2.0
+TRACK_SHIFT_Y = -0.1
+#: the landmarks MediaPipe's ``HandLandmarkLandmarksToRoi`` keeps (wrist, thumb base, and the
+#: first two joints of each finger)
+TRACK_LANDMARKS = (0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18)
 Z_NORMALISATION = 0.4
 HANDEDNESS = ("Left", "Right")
 NUM_LANDMARKS = 21
@@ -116,6 +124,64 @@ def hand_roi(box: np.ndarray, keypoints: np.ndarray, width: int, height: int) ->
     """
     rect = rect_from_keypoints(box, keypoints[0], keypoints[2], width, height)
     return transform_rect(rect, ROI_SCALE, shift_y=ROI_SHIFT_Y, square_long=True)
+
+
+def hand_roi_from_landmarks(landmarks: np.ndarray) -> RotatedRect:
+    """The region for the next video frame from a hand's landmarks (MediaPipe's
+    ``HandLandmarksToRectCalculator`` on the wrist, the thumb's base and the first two joints
+    of each finger; then ``RectTransformation`` with scale 2.0, shift y −0.1, square on the long
+    side).
+
+    The rotation turns wrist → (mean of the index and ring knuckles, averaged with the middle
+    knuckle) to vertical; the rectangle is the landmarks' extent in that rotated frame.
+
+    Parameters
+    ----------
+    landmarks : numpy.ndarray
+        ``(21, ≥2)`` in pixels (:attr:`Hand.landmarks`).
+
+    Returns
+    -------
+    RotatedRect
+        In pixels.
+
+    Example
+    -------
+    >>> roi = hand_roi_from_landmarks(hand.landmarks)
+    >>> detector.track(next_frame, [roi])
+    """
+    pts = np.asarray(landmarks, np.float64)[list(TRACK_LANDMARKS), :2]
+    x0, y0 = pts[0]
+    # indices into TRACK_LANDMARKS: 4 → index knuckle (5), 6 → middle (9), 8 → ring (13)
+    x1 = ((pts[4, 0] + pts[8, 0]) / 2 + pts[6, 0]) / 2
+    y1 = ((pts[4, 1] + pts[8, 1]) / 2 + pts[6, 1]) / 2
+    rotation = normalize_radians(math.pi / 2 - math.atan2(-(y1 - y0), x1 - x0))
+    centre = (pts.max(axis=0) + pts.min(axis=0)) / 2
+    cos, sin = math.cos(-rotation), math.sin(-rotation)
+    rel = pts - centre
+    projected = np.stack([rel[:, 0] * cos - rel[:, 1] * sin, rel[:, 0] * sin + rel[:, 1] * cos], 1)
+    lo, hi = projected.min(axis=0), projected.max(axis=0)
+    px, py = (lo + hi) / 2
+    cos, sin = math.cos(rotation), math.sin(rotation)
+    rect = RotatedRect(float(px * cos - py * sin + centre[0]),
+                       float(px * sin + py * cos + centre[1]),
+                       float(hi[0] - lo[0]), float(hi[1] - lo[1]), rotation)
+    return transform_rect(rect, TRACK_SCALE, shift_y=TRACK_SHIFT_Y, square_long=True)
+
+
+def associate(rois: list[RotatedRect]) -> list[RotatedRect]:
+    """MediaPipe's ``AssociationNormRectCalculator``: each region replaces the earlier ones it
+    overlaps by more than IoU 0.5 (so list tracked regions after detected ones to prefer them).
+
+    Example
+    -------
+    >>> len(associate([RotatedRect(0, 0, 2, 2, 0.), RotatedRect(0, 0, 2, 2, 0.)]))
+    1
+    """
+    kept: list[RotatedRect] = []
+    for roi in rois:
+        kept = [r for r in kept if rect_iou(r, roi) <= ASSOCIATION_IOU] + [roi]
+    return kept
 
 
 def rect_iou(a: RotatedRect, b: RotatedRect) -> float:
@@ -284,3 +350,41 @@ class HandDetector:
             hands = [hand for hand in (self.landmarks_in(image, roi) for roi in rois)
                      if hand is not None]
         return sorted(hands, key=lambda h: -h.score)
+
+    def track(self, rgb: np.ndarray, rois: list[RotatedRect],
+              run_detector: bool = False) -> list[Hand]:
+        """Video mode: landmarks in the regions tracked from the previous frame (see
+        :func:`hand_roi_from_landmarks`), plus, when ``run_detector``, hands the palm detector
+        finds elsewhere (a palm whose region overlaps a tracked one is dropped).
+
+        Parameters
+        ----------
+        rgb : numpy.ndarray
+            ``(H, W, 3)`` uint8 RGB.
+        rois : list of RotatedRect
+            Regions from the previous frame's hands, in pixels.
+        run_detector : bool
+            Also run the palm detector on the whole image.
+
+        Returns
+        -------
+        list of Hand
+            At most ``num_hands``, most confident first; a tracked hand whose presence fell
+            below ``min_presence`` is gone.
+
+        Example
+        -------
+        >>> hands = detector.track(frame, [hand_roi_from_landmarks(h.landmarks) for h in hands])
+        """
+        image = self._check(rgb)
+        height, width = image.shape[:2]
+        with self._lock:
+            found: list[RotatedRect] = []
+            if run_detector:
+                palms = self.palms(image)
+                found = [hand_roi(box, kps, width, height)
+                         for box, kps in zip(palms.boxes, palms.keypoints)]
+            hands = [hand for hand in (self.landmarks_in(image, roi)
+                                       for roi in associate(found + list(rois)))
+                     if hand is not None]
+        return sorted(hands, key=lambda h: -h.score)[:self.num_hands]

@@ -12,6 +12,7 @@ from p5knn._base.errors import ModelError
 from p5knn.features._convert import keras_to_tflite, quiet_tensorflow
 from p5knn.features._extractor import FeatureExtractor
 from p5knn.features._images import Preprocess
+from p5knn.features._keypoints import KINDS as KEYPOINT_KINDS, KeypointExtractor
 from p5knn.features._mobilenet import MOBILENET_NAMES, mobilenet
 from p5knn.features._model_cache import cached_model
 from p5knn.features._runtime import TFLiteRunner
@@ -96,14 +97,16 @@ def _runner_factory(path: Path, layer: str | None, labels: list[str] | None,
 def feature_extractor(model: str | Path = "mobilenet", layer: str | None = None,
                       labels: Sequence[Any] | str | Path | None = None,
                       preprocess: Preprocess = "mobilenet", num_threads: int | None = None,
-                      *, sketch: Any = None, callbacks: str = "auto") -> FeatureExtractor:
+                      *, sketch: Any = None, callbacks: str = "auto",
+                      **keypoint_options: Any) -> FeatureExtractor | KeypointExtractor:
     """Create a feature extractor (ml5's ``ml5.featureExtractor("MobileNet")``).
 
     Parameters
     ----------
     model : str or Path
         ``"mobilenet"`` (default): ImageNet MobileNetV1, 1024 features per image. Or the path
-        of your own ``.keras``, ``.h5`` or ``.tflite`` model.
+        of your own ``.keras``, ``.h5`` or ``.tflite`` model. Or ``"hands"``, ``"pose"``,
+        ``"face"``: MediaPipe's keypoints as vectors (a :class:`KeypointExtractor`).
     layer : str, optional
         Your model's layer (Keras) or tensor (TFLite) to cut at; spatial maps are
         average-pooled. Default: the model's output.
@@ -118,23 +121,35 @@ def feature_extractor(model: str | Path = "mobilenet", layer: str | None = None,
         Whose animation thread runs callbacks (class mode: ``self``); module mode finds it.
     callbacks : {"auto", "sketch", "worker"}
         Where callbacks run.
+    **keypoint_options
+        For ``"hands"``, ``"pose"``, ``"face"`` only: ``tracking``, ``mirror``, ``num_hands``,
+        … (see :class:`KeypointExtractor`).
 
     Returns
     -------
-    FeatureExtractor
+    FeatureExtractor or KeypointExtractor
 
     Example
     -------
     >>> mobilenet = p5knn.feature_extractor()
     >>> mine = p5knn.feature_extractor("model.keras", layer="global_average_pooling2d",
     ...                                labels="labels.txt", preprocess="unit")
+    >>> hands = p5knn.feature_extractor("hands", tracking=True)   # for a camera
     """
+    if isinstance(model, str) and model.lower() in KEYPOINT_KINDS:
+        if layer is not None or labels is not None or preprocess != "mobilenet":
+            raise ValueError(f"{model!r} takes no layer, labels or preprocess")
+        return KeypointExtractor(model.lower(), num_threads=num_threads, sketch=sketch,
+                                 callbacks=callbacks, **keypoint_options)
+    if keypoint_options:
+        raise TypeError(f"unexpected options {sorted(keypoint_options)}: they are for "
+                        f"{', '.join(KEYPOINT_KINDS)} only")
     if isinstance(model, str) and model.lower() in MOBILENET_NAMES:
         return mobilenet(num_threads, sketch=sketch, callbacks=callbacks)
     path = Path(model)
     if not path.exists():
-        raise FileNotFoundError(f"model not found: {model!r} (use 'mobilenet' or a path to a "
-                                ".keras, .h5 or .tflite file)")
+        raise FileNotFoundError(f"model not found: {model!r} (use 'mobilenet', 'hands', "
+                                "'pose', 'face' or a path to a .keras, .h5 or .tflite file)")
     names = read_labels(labels)
     suffix = path.suffix.lower()
     if suffix not in KERAS_SUFFIXES + (".tflite",):

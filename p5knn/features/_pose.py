@@ -17,16 +17,17 @@ The pipeline is the one of MediaPipe's legacy ``mp.solutions.pose`` in static im
    score and 64 × 64 heatmaps; x, y are refined from the heatmaps (7 × 7 window), visibility
    goes through a sigmoid and the landmarks are projected back to the image's pixels.
 
-Still images only for now: the detector runs on every call. :func:`pose_roi` and
-:meth:`PoseDetector.landmarks_in` are separate so that video tracking can later feed the
-region found from the previous frame's landmarks instead of a detection.
+:meth:`PoseDetector.detect` runs the detector on every call (still images). For video,
+:meth:`PoseDetector.track` takes the region found from the previous frame's two auxiliary
+landmarks (:func:`pose_roi_from_landmarks`, MediaPipe's ``PoseLandmarksToRoi``) and runs the
+detector only when asked to; :class:`p5knn.features.KeypointExtractor` decides when.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -96,6 +97,34 @@ class Pose:
     visibility: np.ndarray
     score: float
     box: tuple[float, float, float, float]
+    #: float32 ``(6, 3)`` pixels: the model's extra landmarks 33–38 (33 hips' centre, 34 a
+    #: point on the circle around the body: what video tracking places the next region with)
+    auxiliary: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+
+def pose_roi_from_landmarks(auxiliary: np.ndarray) -> RotatedRect:
+    """The region for the next video frame from a pose's auxiliary landmarks (MediaPipe's
+    ``PoseLandmarksToRoi``: ``AlignmentPointsRects`` from landmark 33, the hips' centre, to
+    landmark 34, on the circle around the body; scaled 1.25 ×, square on the long side).
+
+    Parameters
+    ----------
+    auxiliary : numpy.ndarray
+        ``(≥2, ≥2)`` pixels (:attr:`Pose.auxiliary`).
+
+    Returns
+    -------
+    RotatedRect
+        In pixels.
+
+    Example
+    -------
+    >>> detector.track(next_frame, pose_roi_from_landmarks(pose.auxiliary))
+    """
+    pts = np.asarray(auxiliary, np.float64)
+    # alignment_rect takes normalised points: pass pixels with a 1 × 1 "image"
+    rect = alignment_rect(pts[0, :2], pts[1, :2], 1, 1)
+    return transform_rect(rect, ROI_SCALE, square_long=True)
 
 
 def pose_roi(keypoints: np.ndarray, width: int, height: int) -> RotatedRect:
@@ -239,14 +268,16 @@ class PoseDetector:
         points = values[:, :3] / LANDMARK_SIZE
         points = refine_from_heatmap(points, heatmap[0], HEATMAP_KERNEL,
                                      HEATMAP_MIN_CONFIDENCE)
-        landmarks = project_from_rect(points[:NUM_LANDMARKS], roi)
-        if not np.isfinite(landmarks).all():
+        projected = project_from_rect(points, roi)
+        landmarks = projected[:NUM_LANDMARKS]
+        if not np.isfinite(projected[:NUM_LANDMARKS + 2]).all():
             return None
         visibility = (1.0 / (1.0 + np.exp(-np.clip(values[:NUM_LANDMARKS, 3], -80, 80))))
         lo = landmarks[:, :2].min(axis=0)
         hi = landmarks[:, :2].max(axis=0)
-        return Pose(landmarks, visibility.astype(np.float32), score,
-                    (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))
+        return Pose(np.ascontiguousarray(landmarks), visibility.astype(np.float32), score,
+                    (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])),
+                    np.ascontiguousarray(projected[NUM_LANDMARKS:]))
 
     def detect(self, rgb: np.ndarray) -> list[Pose]:
         """Find the most confident body.
@@ -274,4 +305,35 @@ class PoseDetector:
             if not len(bodies):
                 return []
             pose = self.landmarks_in(image, pose_roi(bodies.keypoints[0], width, height))
+        return [] if pose is None else [pose]
+
+    def track(self, rgb: np.ndarray, roi: RotatedRect | None,
+              run_detector: bool = False) -> list[Pose]:
+        """Video mode: the landmarks in the region tracked from the previous frame (see
+        :func:`pose_roi_from_landmarks`); the detector runs instead when ``run_detector`` is
+        True or there is no region.
+
+        Parameters
+        ----------
+        rgb : numpy.ndarray
+            ``(H, W, 3)`` uint8 RGB.
+        roi : RotatedRect or None
+            The region from the previous frame's pose, in pixels.
+        run_detector : bool
+            Run the detector (ignore ``roi``).
+
+        Returns
+        -------
+        list of Pose
+            One pose, or ``[]`` when the presence fell below ``min_presence`` (tracking lost).
+
+        Example
+        -------
+        >>> poses = detector.track(frame, pose_roi_from_landmarks(poses[0].auxiliary))
+        """
+        if run_detector or roi is None:
+            return self.detect(rgb)
+        image = self._check(rgb)
+        with self._lock:
+            pose = self.landmarks_in(image, roi)
         return [] if pose is None else [pose]

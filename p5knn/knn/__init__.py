@@ -21,6 +21,8 @@ from p5knn.knn._options import Options
 from p5knn.knn._regressor import KNNRegressor
 
 _DEFAULTS = Options()
+#: built-in extractors a file's recorded model name brings back by itself on load
+KEYPOINT_MODELS = ("hands", "pose", "face")
 
 
 def create(extractor: FeatureExtractor | str | None = None, *, k: int = _DEFAULTS.k,
@@ -115,12 +117,15 @@ def load(path: str | Path, extractor: FeatureExtractor | str | None = None,
     """Create a classifier — or a regressor, for a file of numeric targets — from ``path``
     (a p5knn file or an ml5 JSON). It keeps float16 storage when the file has it, unless
     ``dtype`` is given; ``options`` are those of :func:`create` and win over the file's.
+    A file of hand, pose or face keypoints gets its keypoint extractor back by itself.
 
     Example
     -------
     >>> knn = p5knn.knn_classifier.load("gestures.p5knn")
     """
     data = _files.load_any(path)
+    if extractor is None and data.model in KEYPOINT_MODELS:
+        extractor = data.model          # a keypoint classifier gets its extractor back
     if data.features.dtype.name == "float16":
         options.setdefault("dtype", "float16")
     made = create_regressor(extractor, **options) if data.targets is not None else \
