@@ -24,36 +24,26 @@ detector only when asked to; :class:`p5knn.features.KeypointExtractor` decides w
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from p5knn.features._hands import associate, rect_iou
+from p5knn.features._detector import KeypointDetector, landmark_box
 from p5knn.features._keypoint_geometry import (
     Detections,
     RotatedRect,
-    crop_rotated,
-    decode_ssd,
     letterbox,
     project_from_rect,
     rect_from_keypoints,
-    remove_letterbox,
-    ssd_anchor_centres,
     transform_rect,
-    weighted_nms,
 )
-from p5knn.features._keypoint_models import keypoint_model
-from p5knn.features._runtime import TFLiteRunner
 
 DETECTOR_SIZE = 128
 LANDMARK_SIZE = 192
 DETECTOR_STRIDES = (8, 16, 16, 16)
 DETECTOR_KEYPOINTS = 6
-NMS_IOU = 0.3
 SCORE_CLIP = 80.0  # MediaPipe clips at 100; exp(100) overflows float32, same sigmoid
 ROI_SCALE = 1.5
-ASSOCIATION_IOU = 0.5
 NUM_LANDMARKS = 468
 
 
@@ -143,7 +133,7 @@ def face_roi_from_landmarks(landmarks: np.ndarray) -> RotatedRect:
     return transform_rect(rect, ROI_SCALE, square_long=True)
 
 
-class FaceDetector:
+class FaceDetector(KeypointDetector):
     """Find faces and their 468 face-mesh landmarks in RGB images, as MediaPipe's Face Mesh
     does on still images (``static_image_mode=True``, ``refine_landmarks=False``).
 
@@ -176,28 +166,18 @@ class FaceDetector:
         if num_faces < 1:
             raise ValueError(f"num_faces must be at least 1, got {num_faces}")
         self.num_faces = int(num_faces)
-        self.min_detection_confidence = float(min_detection_confidence)
-        self.min_presence = float(min_presence)
-        self._detector = TFLiteRunner(keypoint_model("face_detection_short_range"), num_threads)
-        self._landmark = TFLiteRunner(keypoint_model("face_landmark"), num_threads)
+        super().__init__("face_detection_short_range", "face_landmark", DETECTOR_SIZE,
+                         DETECTOR_STRIDES, min_detection_confidence, min_presence, num_threads)
         sizes = [int(np.prod(s)) for s in self._landmark.output_shapes()]
         # conv2d_21: 468 × 3 landmarks; conv2d_31: the face-presence logit.
         if sorted(sizes) != [1, 3 * NUM_LANDMARKS]:
             raise ValueError(f"unexpected face landmark model outputs {sizes}")
         self._mesh_index = sizes.index(3 * NUM_LANDMARKS)
         self._flag_index = sizes.index(1)
-        self._anchors = ssd_anchor_centres(DETECTOR_SIZE, DETECTOR_STRIDES)
-        self._lock = threading.Lock()
 
-    @staticmethod
-    def _check(rgb: np.ndarray) -> np.ndarray:
-        image = np.asarray(rgb)
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError("detect needs an RGB uint8 image of shape (H, W, 3), got "
-                             f"{image.dtype} {image.shape}")
-        if image.shape[0] < 1 or image.shape[1] < 1:
-            raise ValueError(f"empty image {image.shape}")
-        return np.ascontiguousarray(image)
+    @property
+    def _limit(self) -> int:  # type: ignore[override]
+        return self.num_faces
 
     def detections(self, rgb: np.ndarray) -> Detections:
         """Face detections in the image, normalised to it, most confident first.
@@ -218,16 +198,9 @@ class FaceDetector:
         >>> len(FaceDetector().detections(rgb))
         1
         """
-        image = self._check(rgb)
-        square, padding = letterbox(image, DETECTOR_SIZE)
-        raw_boxes, raw_scores = self._detector.run(square * 2.0 - 1.0)
-        found = decode_ssd(raw_boxes[0], raw_scores[0], self._anchors, float(DETECTOR_SIZE),
-                           DETECTOR_KEYPOINTS, self.min_detection_confidence,
-                           score_clip=SCORE_CLIP)
-        found = weighted_nms(found, NMS_IOU, self.num_faces)
-        return Detections(remove_letterbox(found.boxes.reshape(-1, 2, 2),
-                                           padding).reshape(-1, 4),
-                          remove_letterbox(found.keypoints, padding), found.scores)
+        square, padding = letterbox(self._check(rgb), DETECTOR_SIZE)
+        return self._ssd(square * 2.0 - 1.0, padding, DETECTOR_KEYPOINTS, self.num_faces,
+                         score_clip=SCORE_CLIP)
 
     def landmarks_in(self, rgb: np.ndarray, roi: RotatedRect) -> Face | None:
         """Run the face mesh model on one region of interest.
@@ -248,19 +221,17 @@ class FaceDetector:
         -------
         >>> face = detector.landmarks_in(rgb, RotatedRect(225, 125, 160, 160, 0.1))
         """
-        image = self._check(rgb)
-        crop = crop_rotated(image, roi, LANDMARK_SIZE)
-        outputs = self._landmark.run(crop)
+        outputs = self._run_landmark(self._check(rgb), roi, LANDMARK_SIZE)
         logit = float(np.clip(np.asarray(outputs[self._flag_index]).reshape(-1)[0], -100, 100))
         score = 1.0 / (1.0 + np.exp(-logit))
         if not score >= self.min_presence:
             return None
         points = np.asarray(outputs[self._mesh_index], np.float64).reshape(NUM_LANDMARKS, 3)
         landmarks = project_from_rect(points / LANDMARK_SIZE, roi)
-        lo = landmarks[:, :2].min(axis=0)
-        hi = landmarks[:, :2].max(axis=0)
-        return Face(landmarks, float(score),
-                    (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))
+        return Face(landmarks, float(score), landmark_box(landmarks))
+
+    # KeypointDetector's hooks: face detections, their regions, the face mesh model
+    _detections, _roi, _landmarks_in = detections, staticmethod(face_roi), landmarks_in
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
         """Find up to ``num_faces`` faces.
@@ -281,18 +252,7 @@ class FaceDetector:
         >>> faces[0].landmarks.shape
         (468, 3)
         """
-        image = self._check(rgb)
-        height, width = image.shape[:2]
-        with self._lock:
-            found = self.detections(image)
-            rois: list[RotatedRect] = []
-            for box, keypoints in zip(found.boxes, found.keypoints):
-                roi = face_roi(box, keypoints, width, height)
-                # AssociationNormRectCalculator: a later region replaces overlapping ones.
-                rois = [r for r in rois if rect_iou(r, roi) <= ASSOCIATION_IOU] + [roi]
-            faces = [face for face in (self.landmarks_in(image, roi) for roi in rois)
-                     if face is not None]
-        return sorted(faces, key=lambda f: -f.score)
+        return super().detect(rgb)
 
     def track(self, rgb: np.ndarray, rois: list[RotatedRect],
               run_detector: bool = False) -> list[Face]:
@@ -318,15 +278,4 @@ class FaceDetector:
         -------
         >>> faces = detector.track(frame, [face_roi_from_landmarks(f.landmarks) for f in faces])
         """
-        image = self._check(rgb)
-        height, width = image.shape[:2]
-        with self._lock:
-            found: list[RotatedRect] = []
-            if run_detector:
-                detections = self.detections(image)
-                found = [face_roi(box, kps, width, height)
-                         for box, kps in zip(detections.boxes, detections.keypoints)]
-            faces = [face for face in (self.landmarks_in(image, roi)
-                                       for roi in associate(found + list(rois)))
-                     if face is not None]
-        return sorted(faces, key=lambda f: -f.score)[:self.num_faces]
+        return super().track(rgb, rois, run_detector)

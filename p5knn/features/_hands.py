@@ -20,37 +20,27 @@ detector only when asked to; :class:`p5knn.features.KeypointExtractor` decides w
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
+from p5knn.features._detector import KeypointDetector, landmark_box
 from p5knn.features._keypoint_geometry import (
     Detections,
     RotatedRect,
-    box_iou,
-    crop_rotated,
-    decode_ssd,
     letterbox,
     normalize_radians,
     project_from_rect,
     rect_from_keypoints,
-    remove_letterbox,
-    ssd_anchor_centres,
     transform_rect,
-    weighted_nms,
 )
-from p5knn.features._keypoint_models import keypoint_model
-from p5knn.features._runtime import TFLiteRunner
 
 PALM_SIZE = 192
 LANDMARK_SIZE = 224
 PALM_STRIDES = (8, 16, 16, 16)
 PALM_KEYPOINTS = 7
-NMS_IOU = 0.3
 ROI_SCALE = 2.6
 ROI_SHIFT_Y = -0.5
-ASSOCIATION_IOU = 0.5
 TRACK_SCALE = 2.0
 TRACK_SHIFT_Y = -0.1
 #: the landmarks MediaPipe's ``HandLandmarkLandmarksToRoi`` keeps (wrist, thumb base, and the
@@ -169,37 +159,7 @@ def hand_roi_from_landmarks(landmarks: np.ndarray) -> RotatedRect:
     return transform_rect(rect, TRACK_SCALE, shift_y=TRACK_SHIFT_Y, square_long=True)
 
 
-def associate(rois: list[RotatedRect]) -> list[RotatedRect]:
-    """MediaPipe's ``AssociationNormRectCalculator``: each region replaces the earlier ones it
-    overlaps by more than IoU 0.5 (so list tracked regions after detected ones to prefer them).
-
-    Example
-    -------
-    >>> len(associate([RotatedRect(0, 0, 2, 2, 0.), RotatedRect(0, 0, 2, 2, 0.)]))
-    1
-    """
-    kept: list[RotatedRect] = []
-    for roi in rois:
-        kept = [r for r in kept if rect_iou(r, roi) <= ASSOCIATION_IOU] + [roi]
-    return kept
-
-
-def rect_iou(a: RotatedRect, b: RotatedRect) -> float:
-    """IoU of two rectangles' axis-aligned extents ignoring rotation, as MediaPipe's
-    ``AssociationNormRectCalculator`` compares them.
-
-    Example
-    -------
-    >>> rect_iou(RotatedRect(0, 0, 2, 2, 0.), RotatedRect(0, 0, 2, 2, 1.))
-    1.0
-    """
-    def extent(r: RotatedRect) -> np.ndarray:
-        return np.array([r.cx - r.width / 2, r.cy - r.height / 2, r.cx + r.width / 2,
-                         r.cy + r.height / 2])
-    return float(box_iou(extent(a), extent(b)[None])[0])
-
-
-class HandDetector:
+class HandDetector(KeypointDetector):
     """Find hands and their 21 landmarks in RGB images, as MediaPipe Hands does on still
     images (``static_image_mode=True``, ``model_complexity=1``).
 
@@ -232,26 +192,16 @@ class HandDetector:
         if num_hands < 1:
             raise ValueError(f"num_hands must be at least 1, got {num_hands}")
         self.num_hands = int(num_hands)
-        self.min_detection_confidence = float(min_detection_confidence)
-        self.min_presence = float(min_presence)
-        self._palm = TFLiteRunner(keypoint_model("palm_detection_full"), num_threads)
-        self._landmark = TFLiteRunner(keypoint_model("hand_landmark_full"), num_threads)
+        super().__init__("palm_detection_full", "hand_landmark_full", PALM_SIZE, PALM_STRIDES,
+                         min_detection_confidence, min_presence, num_threads)
         outputs = self._landmark.output_shapes()
         # Identity: 63 landmarks, Identity_1: presence, Identity_2: handedness, _3: world.
         if [s[-1] for s in outputs[:3]] != [63, 1, 1]:
             raise ValueError(f"unexpected hand landmark model outputs {outputs}")
-        self._anchors = ssd_anchor_centres(PALM_SIZE, PALM_STRIDES)
-        self._lock = threading.Lock()
 
-    @staticmethod
-    def _check(rgb: np.ndarray) -> np.ndarray:
-        image = np.asarray(rgb)
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError("detect needs an RGB uint8 image of shape (H, W, 3), got "
-                             f"{image.dtype} {image.shape}")
-        if image.shape[0] < 1 or image.shape[1] < 1:
-            raise ValueError(f"empty image {image.shape}")
-        return np.ascontiguousarray(image)
+    @property
+    def _limit(self) -> int:  # type: ignore[override]
+        return self.num_hands
 
     def palms(self, rgb: np.ndarray) -> Detections:
         """Palm detections in the image, normalised to it, most confident first.
@@ -272,15 +222,8 @@ class HandDetector:
         >>> len(HandDetector().palms(rgb))
         1
         """
-        image = self._check(rgb)
-        square, padding = letterbox(image, PALM_SIZE)
-        raw_boxes, raw_scores = self._palm.run(square)
-        found = decode_ssd(raw_boxes[0], raw_scores[0], self._anchors, float(PALM_SIZE),
-                           PALM_KEYPOINTS, self.min_detection_confidence)
-        found = weighted_nms(found, NMS_IOU, self.num_hands)
-        return Detections(remove_letterbox(found.boxes.reshape(-1, 2, 2),
-                                           padding).reshape(-1, 4),
-                          remove_letterbox(found.keypoints, padding), found.scores)
+        square, padding = letterbox(self._check(rgb), PALM_SIZE)
+        return self._ssd(square, padding, PALM_KEYPOINTS, self.num_hands)
 
     def landmarks_in(self, rgb: np.ndarray, roi: RotatedRect) -> Hand | None:
         """Run the landmark model on one region of interest.
@@ -301,9 +244,7 @@ class HandDetector:
         -------
         >>> hand = detector.landmarks_in(rgb, RotatedRect(360, 165, 60, 60, -1.2))
         """
-        image = self._check(rgb)
-        crop = crop_rotated(image, roi, LANDMARK_SIZE)
-        raw, presence, left = self._landmark.run(crop)[:3]
+        raw, presence, left = self._run_landmark(self._check(rgb), roi, LANDMARK_SIZE)[:3]
         score = float(np.asarray(presence).reshape(-1)[0])
         if not score >= self.min_presence:
             return None
@@ -313,11 +254,11 @@ class HandDetector:
         # Binary classification: the model gives P("Left"); MediaPipe keeps the larger class.
         p_left = float(np.asarray(left).reshape(-1)[0])
         handedness = HANDEDNESS[0] if p_left >= 1.0 - p_left else HANDEDNESS[1]
-        lo = landmarks[:, :2].min(axis=0)
-        hi = landmarks[:, :2].max(axis=0)
-        return Hand(landmarks, handedness, score,
-                    (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])),
+        return Hand(landmarks, handedness, score, landmark_box(landmarks),
                     max(p_left, 1.0 - p_left))
+
+    # KeypointDetector's hooks: palm detections, their regions, the landmark model
+    _detections, _roi, _landmarks_in = palms, staticmethod(hand_roi), landmarks_in
 
     def detect(self, rgb: np.ndarray) -> list[Hand]:
         """Find up to ``num_hands`` hands.
@@ -338,18 +279,7 @@ class HandDetector:
         >>> hands[0].landmarks.shape
         (21, 3)
         """
-        image = self._check(rgb)
-        height, width = image.shape[:2]
-        with self._lock:
-            palms = self.palms(image)
-            rois: list[RotatedRect] = []
-            for box, keypoints in zip(palms.boxes, palms.keypoints):
-                roi = hand_roi(box, keypoints, width, height)
-                # AssociationNormRectCalculator: a later region replaces overlapping ones.
-                rois = [r for r in rois if rect_iou(r, roi) <= ASSOCIATION_IOU] + [roi]
-            hands = [hand for hand in (self.landmarks_in(image, roi) for roi in rois)
-                     if hand is not None]
-        return sorted(hands, key=lambda h: -h.score)
+        return super().detect(rgb)
 
     def track(self, rgb: np.ndarray, rois: list[RotatedRect],
               run_detector: bool = False) -> list[Hand]:
@@ -376,15 +306,4 @@ class HandDetector:
         -------
         >>> hands = detector.track(frame, [hand_roi_from_landmarks(h.landmarks) for h in hands])
         """
-        image = self._check(rgb)
-        height, width = image.shape[:2]
-        with self._lock:
-            found: list[RotatedRect] = []
-            if run_detector:
-                palms = self.palms(image)
-                found = [hand_roi(box, kps, width, height)
-                         for box, kps in zip(palms.boxes, palms.keypoints)]
-            hands = [hand for hand in (self.landmarks_in(image, roi)
-                                       for roi in associate(found + list(rois)))
-                     if hand is not None]
-        return sorted(hands, key=lambda h: -h.score)[:self.num_hands]
+        return super().track(rgb, rois, run_detector)

@@ -26,31 +26,27 @@ detector only when asked to; :class:`p5knn.features.KeypointExtractor` decides w
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from p5knn.features._detector import KeypointDetector, landmark_box
 from p5knn.features._keypoint_geometry import (
     Detections,
     RotatedRect,
-    crop_rotated,
-    decode_ssd,
     project_from_rect,
-    remove_letterbox,
-    ssd_anchor_centres,
     transform_rect,
-    weighted_nms,
 )
-from p5knn.features._keypoint_models import keypoint_model
-from p5knn.features._pose_geometry import alignment_rect, letterbox_uint8, refine_from_heatmap
-from p5knn.features._runtime import TFLiteRunner
+from p5knn.features._pose_geometry import (
+    alignment_rect,
+    letterbox_uint8,
+    refine_from_heatmap,
+)
 
 DETECTOR_SIZE = 224
 LANDMARK_SIZE = 256
 DETECTOR_STRIDES = (8, 16, 32, 32, 32)
 DETECTOR_KEYPOINTS = 4
-NMS_IOU = 0.3
 ROI_SCALE = 1.25
 HEATMAP_KERNEL = 7
 HEATMAP_MIN_CONFIDENCE = 0.5
@@ -154,7 +150,7 @@ def pose_roi(keypoints: np.ndarray, width: int, height: int) -> RotatedRect:
     return transform_rect(rect, ROI_SCALE, square_long=True)
 
 
-class PoseDetector:
+class PoseDetector(KeypointDetector):
     """Find a body and its 33 landmarks in RGB images, as MediaPipe Pose does on still images
     (``static_image_mode=True``, ``model_complexity=1``).
 
@@ -182,27 +178,13 @@ class PoseDetector:
 
     def __init__(self, min_detection_confidence: float = 0.5, min_presence: float = 0.5,
                  num_threads: int | None = None) -> None:
-        self.min_detection_confidence = float(min_detection_confidence)
-        self.min_presence = float(min_presence)
-        self._detector = TFLiteRunner(keypoint_model("pose_detection"), num_threads)
-        self._landmark = TFLiteRunner(keypoint_model("pose_landmark_full"), num_threads)
+        super().__init__("pose_detection", "pose_landmark_full", DETECTOR_SIZE,
+                         DETECTOR_STRIDES, min_detection_confidence, min_presence, num_threads)
         outputs = self._landmark.output_shapes()
         # Identity: 39 × 5 landmarks, _1: presence, _2: segmentation, _3: heatmaps, _4: world.
         if (len(outputs) < 4 or outputs[0][-1] != MODEL_LANDMARKS * 5 or outputs[1][-1] != 1
                 or outputs[3][-1] != MODEL_LANDMARKS):
             raise ValueError(f"unexpected pose landmark model outputs {outputs}")
-        self._anchors = ssd_anchor_centres(DETECTOR_SIZE, DETECTOR_STRIDES)
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _check(rgb: np.ndarray) -> np.ndarray:
-        image = np.asarray(rgb)
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError("detect needs an RGB uint8 image of shape (H, W, 3), got "
-                             f"{image.dtype} {image.shape}")
-        if image.shape[0] < 1 or image.shape[1] < 1:
-            raise ValueError(f"empty image {image.shape}")
-        return np.ascontiguousarray(image)
 
     def bodies(self, rgb: np.ndarray) -> Detections:
         """Body detections in the image, normalised to it.
@@ -224,17 +206,9 @@ class PoseDetector:
         >>> PoseDetector().bodies(rgb).keypoints.shape
         (1, 4, 2)
         """
-        image = self._check(rgb)
-        square, padding = letterbox_uint8(image, DETECTOR_SIZE)
-        raw_boxes, raw_scores = self._detector.run(square * 2.0 - 1.0)
-        with np.errstate(over="ignore"):  # exp of large logits: sigmoid 0, as intended
-            found = decode_ssd(raw_boxes[0], raw_scores[0], self._anchors,
-                               float(DETECTOR_SIZE), DETECTOR_KEYPOINTS,
-                               self.min_detection_confidence)
-        found = weighted_nms(found, NMS_IOU, 1)
-        return Detections(remove_letterbox(found.boxes.reshape(-1, 2, 2),
-                                           padding).reshape(-1, 4),
-                          remove_letterbox(found.keypoints, padding), found.scores)
+        square, padding = letterbox_uint8(self._check(rgb), DETECTOR_SIZE)
+        # quiet: exp of large logits overflows to a sigmoid of 0, as intended
+        return self._ssd(square * 2.0 - 1.0, padding, DETECTOR_KEYPOINTS, 1, quiet=True)
 
     def landmarks_in(self, rgb: np.ndarray, roi: RotatedRect) -> Pose | None:
         """Run the landmark model on one region of interest.
@@ -259,8 +233,7 @@ class PoseDetector:
         values = (roi.cx, roi.cy, roi.width, roi.height, roi.rotation)
         if not (all(math.isfinite(v) for v in values) and roi.width > 0 and roi.height > 0):
             return None
-        crop = crop_rotated(image, roi, LANDMARK_SIZE)
-        raw, presence, _, heatmap = self._landmark.run(crop)[:4]
+        raw, presence, _, heatmap = self._run_landmark(image, roi, LANDMARK_SIZE)[:4]
         score = float(np.asarray(presence).reshape(-1)[0])  # the model's output is 0..1
         if not score >= self.min_presence:
             return None
@@ -273,11 +246,16 @@ class PoseDetector:
         if not np.isfinite(projected[:NUM_LANDMARKS + 2]).all():
             return None
         visibility = (1.0 / (1.0 + np.exp(-np.clip(values[:NUM_LANDMARKS, 3], -80, 80))))
-        lo = landmarks[:, :2].min(axis=0)
-        hi = landmarks[:, :2].max(axis=0)
         return Pose(np.ascontiguousarray(landmarks), visibility.astype(np.float32), score,
-                    (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])),
-                    np.ascontiguousarray(projected[NUM_LANDMARKS:]))
+                    landmark_box(landmarks), np.ascontiguousarray(projected[NUM_LANDMARKS:]))
+
+    # KeypointDetector's hooks (one body at most: the base's ``_limit`` is 1); the region
+    # is placed by the keypoints alone, not the box
+    _detections, _landmarks_in = bodies, landmarks_in
+
+    def _roi(self, box: np.ndarray, keypoints: np.ndarray, width: int,
+             height: int) -> RotatedRect:
+        return pose_roi(keypoints, width, height)
 
     def detect(self, rgb: np.ndarray) -> list[Pose]:
         """Find the most confident body.
@@ -298,16 +276,9 @@ class PoseDetector:
         >>> poses[0].landmarks.shape, poses[0].visibility.shape
         ((33, 3), (33,))
         """
-        image = self._check(rgb)
-        height, width = image.shape[:2]
-        with self._lock:
-            bodies = self.bodies(image)
-            if not len(bodies):
-                return []
-            pose = self.landmarks_in(image, pose_roi(bodies.keypoints[0], width, height))
-        return [] if pose is None else [pose]
+        return super().detect(rgb)
 
-    def track(self, rgb: np.ndarray, roi: RotatedRect | None,
+    def track(self, rgb: np.ndarray, roi: RotatedRect | None,  # type: ignore[override]
               run_detector: bool = False) -> list[Pose]:
         """Video mode: the landmarks in the region tracked from the previous frame (see
         :func:`pose_roi_from_landmarks`); the detector runs instead when ``run_detector`` is
@@ -333,7 +304,4 @@ class PoseDetector:
         """
         if run_detector or roi is None:
             return self.detect(rgb)
-        image = self._check(rgb)
-        with self._lock:
-            pose = self.landmarks_in(image, roi)
-        return [] if pose is None else [pose]
+        return super().track(rgb, [roi])
