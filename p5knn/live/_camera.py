@@ -43,6 +43,10 @@ class Camera:
         What to use when the camera cannot be opened (None: raise).
     pointer : callable, "mouse", sketch or None
         What moves the demo source's view.
+    mirror : bool
+        Flip every frame left-right, as a selfie camera shows you (``cam.mirror`` can change
+        while it runs). Everything downstream — thumbnails, MobileNet, keypoints and their
+        handedness — sees the mirrored frame.
 
     Example
     -------
@@ -55,8 +59,10 @@ class Camera:
 
     def __init__(self, index: int | str | os.PathLike = 0, width: int = 640, height: int = 480,
                  *, source: Any = None, fps: float | None = None, fallback: str | None = "demo",
-                 pointer: Any = None, retry_seconds: float = 1.0, quiet: bool = False) -> None:
+                 pointer: Any = None, retry_seconds: float = 1.0, quiet: bool = False,
+                 mirror: bool = False) -> None:
         self.width, self.height = int(width), int(height)
+        self.mirror = bool(mirror)  #: flip frames left-right (a selfie view); may change live
         self.retry_seconds = retry_seconds
         self.quiet = quiet
         self._requested = source if source is not None else index
@@ -210,6 +216,8 @@ class Camera:
                        interpolation=cv2.INTER_AREA)
         else:
             np.copyto(target, frame)
+        if self.mirror:
+            cv2.flip(target, 1, dst=target)
         with self._cond:
             self._newest = slot
             self.frame_id += 1

@@ -84,3 +84,23 @@ def test_a_read_source_recorded_to_a_file(tmp_path):
     with p5knn.Camera(path, width=160, height=120, quiet=True) as cam:
         assert cam.wait_for_frame(0, timeout=30)
         assert np.array_equal(cam.read(), demo.read()[1])    # FFV1 is lossless
+
+
+def test_a_mirrored_camera_flips_every_frame_and_can_switch_live():
+    picture = np.zeros((120, 160, 3), np.uint8)
+    picture[:, :40] = (0, 0, 255)                # a red band on the left (BGR)
+
+    class Still:
+        def read(self):
+            return True, picture.copy()
+
+    with p5knn.Camera(source=Still(), width=160, height=120, fps=200, quiet=True,
+                      mirror=True) as cam:
+        assert cam.wait_for_frame(0, timeout=30)
+        np.testing.assert_array_equal(cam.read(copy=True), picture[:, ::-1])
+        rgb = p5knn.features.to_rgb(cam)         # what extractors see: mirrored too
+        assert rgb[:, -1, 0].min() == 255 and rgb[:, 0, 0].max() == 0
+        cam.mirror = False
+        after = cam.frame_id
+        assert cam.wait_for_frame(after, timeout=30) and cam.wait_for_frame(after + 1, 30)
+        np.testing.assert_array_equal(cam.read(copy=True), picture)
