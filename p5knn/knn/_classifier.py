@@ -22,7 +22,6 @@ from p5knn.knn._saved import SavedData
 from p5knn.knn._labels import Label, LabelTable, clean_label
 from p5knn.knn._math import vote
 from p5knn.knn._options import Options, check_count
-from p5knn.live._background import snapshot
 from p5knn.live._continuous import ContinuousLoop
 from p5knn.live._report import Callback, ErrorCallback
 
@@ -103,16 +102,6 @@ class KNNClassifier(ExampleSet):
                                worker=lambda: self._worker_for(x), callback=callback,
                                on_error=on_error, wait=wait, snap=(0, bands or self.bands))
 
-    def _add_now(self, x: Any, bands: str, label: Label, crop: str | None) -> int:
-        vector, thumb = self._features(x, bands, crop, thumbnail=True)
-        with self._lock:
-            first = self._store.count == 0
-            index = self._add_row(vector, label, thumb)
-            if first and self._model is None and images.is_image_like(x):
-                self._model = self.extractor.name
-            self._mutated()
-            return index
-
     def _add_row(self, vector: np.ndarray, label: Label, thumb: Any) -> int:
         """Store one checked row under ``label`` (lock held); on error nothing changed."""
         self._check_dim(len(vector), "feature vector")
@@ -147,35 +136,8 @@ class KNNClassifier(ExampleSet):
         items = list(xs)
         if isinstance(labels, (str, int, np.integer)):
             labels = [labels] * len(items)
-        labels = [clean_label(label) for label in labels]
-        if len(labels) != len(items):
-            raise ValueError(f"{len(items)} examples but {len(labels)} labels")
-        bands = bands or self.bands
-        later = self._live.returns_at_once(None, None, wait)
-        pairs = [snapshot(x, bands) if later else (x, bands) for x in items]
-        worker = self._worker_for(items[0]) if items else None
-        return self._live.call(self._add_batch, pairs, labels, crop, worker=worker,
-                               wait=not later)
-
-    def _add_batch(self, pairs: list[tuple[Any, str]], labels: list[Label],
-                   crop: str | None) -> list[int]:
-        features = [self._features(x, b, crop, thumbnail=True) for x, b in pairs]
-        with self._lock:
-            before, first = self._store.count, self._store.count == 0
-            try:
-                indices = [self._add_row(v, label, thumb)
-                           for (v, thumb), label in zip(features, labels)]
-            except BaseException:
-                if self._store.count > before:  # take back this batch's examples
-                    mask = np.ones(self._store.count, bool)
-                    mask[before:] = False
-                    self._keep(mask)
-                raise
-            if first and indices and self._model is None and \
-                    any(images.is_image_like(x) for x, _ in pairs):
-                self._model = self.extractor.name
-            self._mutated()
-            return indices
+        return self._add_many(items, [clean_label(label) for label in labels], bands, crop,
+                              wait)
 
     # --------------------------------------------------------------- predicting
     def predict_class(self, x: Any, k: int | None = None, *, callback: Callback | None = None,

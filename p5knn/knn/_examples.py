@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from p5knn._base.errors import (FeatureSizeError)
+from p5knn._base.errors import FeatureSizeError
 from p5knn.features import FeatureExtractor, feature_extractor
 from p5knn.features import _images as images
 from p5knn.knn._persistence import Persistence
@@ -18,7 +18,7 @@ from p5knn.knn._index import DEFAULT_CANDIDATES, DEFAULT_EXPANSION
 from p5knn.knn._labels import to_vector
 from p5knn.knn._options import Options, check_count
 from p5knn.knn._store import ExampleStore
-from p5knn.live._background import Background
+from p5knn.live._background import Background, snapshot
 from p5knn.live._worker import Worker
 
 
@@ -222,6 +222,50 @@ class ExampleSet(Persistence):
     def _worker_for(self, x: Any) -> Worker:
         """The extractor's worker for images (it owns the model), else this object's own."""
         return self.extractor.worker if images.is_image_like(x) else self._live.own_worker()
+
+    def _add_row(self, vector: np.ndarray, target: Any, thumb: Any) -> int:
+        """Store one checked row with its label or target (lock held; subclasses); on error
+        nothing has changed."""
+        raise NotImplementedError
+
+    def _add_now(self, x: Any, bands: str, target: Any, crop: str | None) -> int:
+        """Add one example now (what ``add_example`` runs, here or on a worker)."""
+        return self._add_batch([(x, bands)], [target], crop)[0]
+
+    def _add_many(self, items: list[Any], targets: list[Any], bands: str | None,
+                  crop: str | None, wait: bool | None) -> list[int] | Any:
+        """``add_examples`` once its targets are checked: by the live rule, now or (inputs
+        snapshotted first) on a worker, all or nothing."""
+        if len(targets) != len(items):
+            raise ValueError(f"{len(items)} examples but {len(targets)} labels or targets")
+        bands = bands or self.bands
+        later = self._live.returns_at_once(None, None, wait)
+        pairs = [snapshot(x, bands) if later else (x, bands) for x in items]
+        worker = self._worker_for(items[0]) if items else None
+        return self._live.call(self._add_batch, pairs, targets, crop, worker=worker,
+                               wait=not later)
+
+    def _add_batch(self, pairs: list[tuple[Any, str]], targets: list[Any],
+                   crop: str | None) -> list[int]:
+        """Store examples all or nothing: features first, then rows under the lock, and the
+        batch's rows taken back if any of them fails."""
+        features = [self._features(x, b, crop, thumbnail=True) for x, b in pairs]
+        with self._lock:
+            before = self._store.count
+            try:
+                indices = [self._add_row(v, t, thumb)
+                           for (v, thumb), t in zip(features, targets)]
+            except BaseException:
+                if self._store.count > before:
+                    mask = np.ones(self._store.count, bool)
+                    mask[before:] = False
+                    self._keep(mask)
+                raise
+            if before == 0 and indices and self._model is None and \
+                    any(images.is_image_like(x) for x, _ in pairs):
+                self._model = self.extractor.name
+            self._mutated()
+            return indices
 
     def _store_row(self, vector: np.ndarray, class_id: int, thumb: Any) -> int:
         """Append one row and its bookkeeping (lock held); on error nothing changed."""

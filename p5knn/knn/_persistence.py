@@ -54,7 +54,8 @@ class Persistence:
         if not isinstance(data, SavedData):
             raise TypeError(f"restore() takes what snapshot() or a file gives, not "
                             f"{type(data).__name__}")
-        validate(data, where)              # files were checked on load; snapshots now
+        if not data.checked:               # a loader's output was checked already
+            validate(data, where)
         self._check_task(data, where)
         with self._lock:
             options = self._opts.merged_with_stored(data.options, self._explicit, where)

@@ -15,13 +15,11 @@ import numpy as np
 from p5knn._base.errors import CorruptFileError, EmptyClassifierError
 from p5knn._base.results import Neighbor, RegressionResult
 from p5knn.features import FeatureExtractor
-from p5knn.features import _images as images
 from p5knn.knn._examples import ExampleSet
 from p5knn.knn._saved import SavedData
 from p5knn.knn._labels import clean_target
 from p5knn.knn._math import average
 from p5knn.knn._options import WEIGHTS, Options, check_count
-from p5knn.live._background import snapshot
 from p5knn.live._report import Callback, ErrorCallback
 
 
@@ -87,16 +85,6 @@ class KNNRegressor(ExampleSet):
                                worker=lambda: self._worker_for(x), callback=callback,
                                on_error=on_error, wait=wait, snap=(0, bands or self.bands))
 
-    def _add_now(self, x: Any, bands: str, target: Any, crop: str | None) -> int:
-        vector, thumb = self._features(x, bands, crop, thumbnail=True)
-        with self._lock:
-            first = len(self) == 0
-            index = self._add_row(vector, target, thumb)
-            if first and self._model is None and images.is_image_like(x):
-                self._model = self.extractor.name
-            self._mutated()
-            return index
-
     def _add_row(self, vector: np.ndarray, target: Any, thumb: Any) -> int:
         """Store one checked row with its target (lock held); on error nothing changed."""
         self._check_dim(len(vector), "feature vector")
@@ -122,33 +110,7 @@ class KNNRegressor(ExampleSet):
                      wait: bool | None = None) -> list[int] | Future:
         """Add many examples, all or nothing (see
         :meth:`p5knn.KNNClassifier.add_examples`); ``targets``: one per example."""
-        items = list(xs)
-        targets = [clean_target(t) for t in targets]
-        if len(targets) != len(items):
-            raise ValueError(f"{len(items)} examples but {len(targets)} targets")
-        bands = bands or self.bands
-        later = self._live.returns_at_once(None, None, wait)
-        pairs = [snapshot(x, bands) if later else (x, bands) for x in items]
-        worker = self._worker_for(items[0]) if items else None
-        return self._live.call(self._add_batch, pairs, targets, crop, worker=worker,
-                               wait=not later)
-
-    def _add_batch(self, pairs: list[tuple[Any, str]], targets: list[Any],
-                   crop: str | None) -> list[int]:
-        features = [self._features(x, b, crop, thumbnail=True) for x, b in pairs]
-        with self._lock:
-            before = len(self)
-            try:
-                indices = [self._add_row(v, t, thumb)
-                           for (v, thumb), t in zip(features, targets)]
-            except BaseException:
-                if len(self) > before:
-                    mask = np.ones(len(self), bool)
-                    mask[before:] = False
-                    self._keep(mask)
-                raise
-            self._mutated()
-            return indices
+        return self._add_many(list(xs), [clean_target(t) for t in targets], bands, crop, wait)
 
     # --------------------------------------------------------------- predicting
     def predict(self, x: Any, k: int | None = None, *, callback: Callback | None = None,

@@ -31,6 +31,7 @@ class SavedData:
     example_ids: np.ndarray | None = None  # (N,) int64, increasing: the index's keys
     index: dict[str, Any] | None = None    # the saved vector index beside the file
     version: int = 0                       # the object's change count (not stored in files)
+    checked: bool = False                  # validate() passed (a loader's output; not stored)
 
 
 def _check_label(label: Any, where: str) -> None:
@@ -97,4 +98,5 @@ def validate(data: SavedData, where: str) -> SavedData:
                                           or np.any(np.diff(e) <= 0)))):
         raise CorruptFileError(f"{where}: example ids must be {f.shape[0]} increasing int64 "
                                f"numbers, got {e.dtype} {e.shape}")
+    data.checked = True
     return data

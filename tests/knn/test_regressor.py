@@ -98,3 +98,11 @@ def test_classes_and_values_do_not_mix(tmp_path):
     with pytest.raises(p5knn.CorruptFileError, match="class labels"):
         reg.load(classes.save(tmp_path / "cls.p5knn"))
     assert len(classes) == 1 and len(reg) == 4
+
+
+def test_a_batch_of_images_records_the_model(mobilenet, photos):
+    """One add path for single and batch adds: a regressor filled by add_examples with images
+    remembers which model made its features, like one filled by add_example."""
+    reg = p5knn.knn_regressor.create(mobilenet)
+    reg.add_examples([photos["chelsea"], photos["rocket"]], [0.0, 1.0])
+    assert reg.model == mobilenet.name
