@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from p5knn._base.errors import ImageError, ModelError, P5KNNError
+from p5knn._base.errors import ModelError, P5KNNError
 from p5knn._base.results import Classification
 from p5knn.features import _images as images
 from p5knn.features._runtime import TFLiteRunner, live_threads
@@ -213,14 +213,7 @@ class FeatureExtractor:
         >>> mobilenet.infer_batch([cat, cup]).shape
         (2, 1024)
         """
-        items = list(images_)
-        out = np.empty((len(items), self.feature_size), dtype=np.float32)
-        for row, image in enumerate(items):
-            try:
-                out[row] = self.infer(image, bands, crop)
-            except ImageError as exc:
-                raise ImageError(f"image {row} of the batch: {exc}") from exc
-        return out
+        return images.infer_each(self.infer, images_, self.feature_size, bands, crop)
 
     def classify(self, image: Any, top_k: int = 5, bands: str = "RGB", crop: str | None = None,
                  *, callback: Callback | None = None, on_error: ErrorCallback | None = None,

@@ -242,3 +242,24 @@ def thumbnail(image: Any, size: int = 64, bands: str = "RGB") -> np.ndarray:
     (32, 32, 3)
     """
     return resize_rgb(to_rgb(image, bands), (size, size), "center")
+
+
+def infer_each(infer: Any, images_: Any, feature_size: int, bands: str = "RGB",
+               crop: str | None = None) -> np.ndarray:
+    """``infer(image, bands, crop)`` of each image, stacked into ``(N, feature_size)``
+    float32 (what every extractor's ``infer_batch`` does); a bad image raises
+    :class:`~p5knn.ImageError` naming its position.
+
+    Example
+    -------
+    >>> infer_each(mobilenet.infer, [cat, cup], 1024).shape
+    (2, 1024)
+    """
+    items = list(images_)
+    out = np.empty((len(items), feature_size), dtype=np.float32)
+    for row, image in enumerate(items):
+        try:
+            out[row] = infer(image, bands, crop)
+        except ImageError as exc:
+            raise ImageError(f"image {row} of the batch: {exc}") from exc
+    return out

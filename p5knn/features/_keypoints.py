@@ -310,14 +310,7 @@ class KeypointExtractor:
         >>> hands.infer_batch([a, b]).shape
         (2, 129)
         """
-        items = list(images_)
-        out = np.empty((len(items), self.feature_size), dtype=np.float32)
-        for row, image in enumerate(items):
-            try:
-                out[row] = self.infer(image, bands, crop)
-            except ImageError as exc:
-                raise ImageError(f"image {row} of the batch: {exc}") from exc
-        return out
+        return images.infer_each(self.infer, images_, self.feature_size, bands, crop)
 
     def close(self) -> None:
         """Stop the background worker after the work already queued (a later background call
