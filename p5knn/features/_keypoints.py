@@ -17,18 +17,24 @@ that "nobody" is not an all-zero vector, which cosine refuses):
 * ``"face"``, 1406 numbers: 468 × (x, y, z) relative to the mesh's centre and divided by its
   size (root-mean-square x-y distance from the centre), a presence flag. No face: zeros.
 
-Tracking (video mode), off by default (``tracking=True`` for streams): arrays, live sources
-and py5 objects are taken as consecutive frames; each frame's regions come from the previous
-frame's landmarks, and the detector runs only when nothing is tracked, when tracking loses
-everything in a frame (then it runs on that frame), or every ``redetect_every`` frames while
-fewer than the most hands/faces are tracked. Paths and PIL images always run the detector.
+Tracking (video mode, MediaPipe's speed-up): with ``tracking="auto"`` (the default) frames of
+a stream — a ``Camera`` or other live source passed in, the frames ``classify_start`` reads,
+a camera frame a background ``add_example``/``predict_class`` took — are taken as consecutive:
+each frame's regions come from the previous frame's landmarks, and the detector runs only
+when nothing is tracked, when tracking loses everything in a frame (then it runs on that
+frame), or every ``redetect_every`` frames while fewer than the most hands/faces are tracked.
+Each stream is tracked on its own. Arrays, py5 images, paths and PIL images are still images:
+the detector runs every time. ``tracking=True`` also takes arrays and py5 images as frames of
+one stream (a video read by hand); ``tracking=False`` never tracks. Paths and PIL images always
+run the detector.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Iterable
+from collections import OrderedDict
+from typing import Any, Hashable, Iterable
 
 import cv2
 import numpy as np
@@ -41,9 +47,22 @@ from p5knn.features._keypoint_vectors import FEATURE_SIZES, VECTORS
 from p5knn.features._pose import PoseDetector, pose_roi_from_landmarks
 from p5knn.features._runtime import live_threads
 from p5knn.live._background import Background
+from p5knn.live._frames import StreamFrame
 from p5knn.live._worker import Worker
 
 KINDS = tuple(FEATURE_SIZES)
+_STREAMS = 8  # streams tracked at once (the least recently seen is forgotten)
+
+
+class _Track:
+    """Tracking state of one stream."""
+
+    __slots__ = ("shape", "tracked", "since_detection")
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+        self.tracked: list[Any] = []
+        self.since_detection = 0
 
 
 class KeypointExtractor:
@@ -58,10 +77,11 @@ class KeypointExtractor:
     ----------
     kind : {"hands", "pose", "face"}
         What to find. Also :attr:`name`, recorded in saved classifiers.
-    tracking : bool
+    tracking : {"auto", True, False}
         Video mode (see the module docstring): reuse the last frame's landmarks to place the
-        next region and run the detector only when tracking is lost. For a camera or another
-        stream; default False (every call detects).
+        next region and run the detector only when tracking is lost. ``"auto"`` (default):
+        for frames of a ``Camera``, ``classify_start`` or another live source; True: arrays
+        and py5 images are frames of one stream too; False: every call detects.
     mirror : bool
         Flip each image left-right first, for a selfie view: landmarks are then in the flipped
         image's pixels and handedness follows the mirror image (MediaPipe labels hands as in a
@@ -93,14 +113,15 @@ class KeypointExtractor:
 
     Example
     -------
-    >>> hands = p5knn.feature_extractor("hands", tracking=True)
+    >>> hands = p5knn.feature_extractor("hands")   # tracks camera frames by itself
     >>> [h.handedness for h in hands.detect(frame)]
     ['Right']
     >>> hands.infer(frame).shape
     (129,)
     """
 
-    def __init__(self, kind: str = "hands", *, tracking: bool = False, mirror: bool = False,
+    def __init__(self, kind: str = "hands", *, tracking: bool | str = "auto",
+                 mirror: bool = False,
                  num_hands: int = 2, num_faces: int = 1, redetect_every: int = 10,
                  min_detection_confidence: float = 0.5, min_presence: float = 0.5,
                  num_threads: int | None = None, sketch: Any = None,
@@ -111,7 +132,9 @@ class KeypointExtractor:
         if int(redetect_every) < 1:
             raise ValueError(f"redetect_every must be at least 1, got {redetect_every}")
         self.name = kind
-        self.tracking = bool(tracking)
+        if tracking not in (True, False, "auto"):
+            raise ValueError(f"tracking must be 'auto', True or False, got {tracking!r}")
+        self.tracking: bool | str = tracking if tracking == "auto" else bool(tracking)
         self.mirror = bool(mirror)
         self.redetect_every = int(redetect_every)
         self.feature_size = FEATURE_SIZES[kind]
@@ -127,9 +150,7 @@ class KeypointExtractor:
         self._live_detector: Any = None
         self.detector_runs = 0
         self._state_lock = threading.Lock()
-        self._tracked: list[Any] = []
-        self._track_shape: tuple[int, int] | None = None
-        self._since_detection = 0
+        self._streams: OrderedDict[Hashable, _Track] = OrderedDict()
         self._worker = Worker(f"p5knn-{kind}")
         self._background = Background(f"p5knn-{kind}", sketch, callbacks,
                                       on_sketch_end=self.close)
@@ -193,14 +214,25 @@ class KeypointExtractor:
         return np.ascontiguousarray(rgb)
 
     # --------------------------------------------------------------- detecting
+    def _stream_key(self, image: Any) -> Hashable | None:
+        """Which stream ``image`` is a frame of (None: a still image, detect afresh)."""
+        if self.tracking is False or self._is_still(image):
+            return None
+        if isinstance(image, StreamFrame):
+            return ("stream", image.stream)
+        if hasattr(image, "__p5knn_frame__"):
+            return ("stream", id(image))
+        return "frames" if self.tracking is True else None
+
     def _find(self, image: Any, rgb: np.ndarray) -> list[Any]:
         detector = self._detector_here()
-        if not self.tracking or self._is_still(image):
+        key = self._stream_key(image)
+        if key is None:
             found = detector.detect(rgb)
             with self._state_lock:
                 self.detector_runs += 1
             return found
-        return self._track(detector, rgb)
+        return self._track(detector, rgb, key)
 
     def _track_call(self, detector: Any, rgb: np.ndarray, previous: list[Any],
                     run: bool) -> list[Any]:
@@ -214,31 +246,35 @@ class KeypointExtractor:
             if previous and previous[0].auxiliary is not None else None
         return detector.track(rgb, roi, run)
 
-    def _track(self, detector: Any, rgb: np.ndarray) -> list[Any]:
+    def _track(self, detector: Any, rgb: np.ndarray, key: Hashable) -> list[Any]:
         with self._state_lock:
-            if rgb.shape[:2] != self._track_shape:  # a new stream (or size): start over
-                self._tracked, self._track_shape = [], rgb.shape[:2]
-            previous = list(self._tracked)
+            state = self._streams.pop(key, None)
+            if state is None or rgb.shape[:2] != state.shape:  # a new stream (or size)
+                state = _Track(rgb.shape[:2])
+            self._streams[key] = state                        # most recently used last
+            while len(self._streams) > _STREAMS:
+                self._streams.popitem(last=False)
+            previous = list(state.tracked)
             run = not previous or (len(previous) < self._limit
-                                   and self._since_detection + 1 >= self.redetect_every)
+                                   and state.since_detection + 1 >= self.redetect_every)
         found = self._track_call(detector, rgb, previous, run)
         if not run and not found:  # tracking lost everything: look again in this frame
             found, run = self._track_call(detector, rgb, [], True), True
         with self._state_lock:
             self.detector_runs += int(run)
-            self._since_detection = 0 if run else self._since_detection + 1
-            self._tracked = list(found)
+            state.since_detection = 0 if run else state.since_detection + 1
+            state.tracked = list(found)
         return found
 
     def reset_tracking(self) -> None:
-        """Forget the tracked landmarks: the next frame runs the detector.
+        """Forget the tracked landmarks of every stream: the next frame runs the detector.
 
         Example
         -------
-        >>> hands.reset_tracking()       # e.g. when switching to another camera
+        >>> hands.reset_tracking()       # e.g. after a cut in a video
         """
         with self._state_lock:
-            self._tracked, self._track_shape, self._since_detection = [], None, 0
+            self._streams.clear()
 
     def detect(self, image: Any, bands: str = "RGB") -> list[Any]:
         """Find hands, the body or faces.

@@ -134,7 +134,7 @@ def feature_extractor(model: str | Path = "mobilenet", layer: str | None = None,
     >>> mobilenet = p5knn.feature_extractor()
     >>> mine = p5knn.feature_extractor("model.keras", layer="global_average_pooling2d",
     ...                                labels="labels.txt", preprocess="unit")
-    >>> hands = p5knn.feature_extractor("hands", tracking=True)   # for a camera
+    >>> hands = p5knn.feature_extractor("hands", mirror=True)   # for a selfie camera
     """
     if isinstance(model, str) and model.lower() in KEYPOINT_KINDS:
         if layer is not None or labels is not None or preprocess != "mobilenet":

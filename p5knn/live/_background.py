@@ -47,11 +47,12 @@ def snapshot(x: Any, bands: str) -> tuple[Any, str]:
     """``(copy of x, its bands)`` that stays valid when the caller changes ``x`` right after
     the call returns: arrays are copied, cameras give a copy of their newest frame, py5 images
     and canvases are read now (on the calling, animation, thread), PIL images are copied."""
+    from p5knn.live._frames import stream_frame
     from p5knn.live._py5 import is_py5_object, py5_to_rgb
 
-    if hasattr(x, "__p5knn_frame__"):
-        frame, frame_bands, _ = x.__p5knn_frame__()
-        return frame, frame_bands
+    if hasattr(x, "__p5knn_frame__"):  # a camera: its newest frame, marked as of its stream
+        frame = stream_frame(x)
+        return frame, frame.bands
     if isinstance(x, np.ndarray):
         return x.copy(), bands
     if is_py5_object(x):

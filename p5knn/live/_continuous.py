@@ -3,6 +3,8 @@
 Camera-like sources (anything with ``__p5knn_frame__``), functions and arrays are read by a
 small pump thread that submits the newest frame whenever the worker is free. py5 canvases and
 ``Py5Graphics`` are read before each ``draw()`` on the animation thread (never half-drawn).
+Every frame reaches the model as a :class:`StreamFrame` of this source, so keypoint
+extractors track landmarks from frame to frame.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from p5knn._base.errors import P5KNNError
+from p5knn.live._frames import StreamFrame
 from p5knn.live._py5 import is_py5_object, py5_to_rgb
 from p5knn.live._report import ErrorCallback, report_error
 from p5knn.live._worker import Deliver, Worker
@@ -92,6 +95,8 @@ class ContinuousLoop:
         future.add_done_callback(self._done)
 
     def _run(self, frame: Any, bands: str, frame_time: float) -> Any:
+        if isinstance(frame, np.ndarray):  # frames of one stream: keypoints track through them
+            frame = StreamFrame(frame, bands, frame_time, id(self.source))
         result = self._predict(frame, bands)
         return dataclasses.replace(result, frame_time=frame_time)
 

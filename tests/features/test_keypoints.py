@@ -64,7 +64,7 @@ def test_feature_extractor_makes_keypoint_extractors(extractors) -> None:
     for kind, ex in extractors.items():
         assert isinstance(ex, KeypointExtractor)
         assert ex.name == kind and ex.feature_size == SIZES[kind]
-        assert ex.class_names is None and ex.tracking is False and ex.mirror is False
+        assert ex.class_names is None and ex.tracking == "auto" and ex.mirror is False
     assert p5knn.feature_extractor("HANDS").name == "hands"
     with pytest.raises(TypeError, match="tracking"):
         p5knn.feature_extractor("mobilenet", tracking=True)
@@ -72,6 +72,8 @@ def test_feature_extractor_makes_keypoint_extractors(extractors) -> None:
         p5knn.feature_extractor("hands", layer="x")
     with pytest.raises(ValueError):
         KeypointExtractor("feet")
+    with pytest.raises(ValueError, match="tracking"):
+        KeypointExtractor("hands", tracking="yes")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -208,6 +210,78 @@ def test_tracking_lost_and_new_stream_run_the_detector() -> None:
     for _ in range(3):                                     # still images always detect
         ex.detect(OPENCV_DATA / "right04.jpg")
     assert ex.detector_runs == 8
+
+
+class Frames:
+    """``read() -> (True, BGR frame)`` going through a list of RGB frames in a loop."""
+
+    def __init__(self, video: list[np.ndarray]) -> None:
+        self.video, self.count = [cv2.cvtColor(f, cv2.COLOR_RGB2BGR) for f in video], 0
+
+    def read(self) -> tuple[bool, np.ndarray]:
+        self.count += 1
+        return True, self.video[(self.count - 1) % len(self.video)]
+
+    def __call__(self) -> np.ndarray:   # a function source for classify_start (BGR)
+        return self.read()[1]
+
+
+def test_auto_tracking_follows_cameras_and_leaves_arrays_alone() -> None:
+    video = frames(photo("right04.jpg"), 12)
+    ex = p5knn.feature_extractor("hands", num_hands=1)      # tracking="auto"
+    for frame in video:                                      # arrays: still images
+        assert len(ex.detect(frame)) == 1
+    assert ex.detector_runs == len(video)
+    a = p5knn.Camera(source=Frames(video), fps=200, quiet=True)
+    b = p5knn.Camera(source=Frames(video[::-1]), fps=200, quiet=True)
+    try:
+        for _ in range(8):                                   # two streams, tracked apart
+            for cam in (a, b):
+                cam.wait_for_frame(timeout=5)
+                assert len(ex.detect(cam)) == 1
+        assert ex.detector_runs == len(video) + 2            # one detection per stream
+        ex.reset_tracking()
+        ex.detect(a)
+        assert ex.detector_runs == len(video) + 3
+        knn = p5knn.knn_classifier.create(ex, metric="euclidean", k=1)
+        runs = ex.detector_runs
+        for _ in range(5):                                   # background adds of camera frames
+            a.wait_for_frame(timeout=5)
+            knn.add_example(a, "hand", wait=False).result(30)
+        assert len(knn) == 5 and ex.detector_runs == runs    # still tracking stream a
+        knn.close()
+    finally:
+        a.close()
+        b.close()
+        ex.close()
+
+
+def test_classify_start_tracks_and_tracking_false_never_does() -> None:
+    rgb = photo("right04.jpg")
+    for tracking, expected in (("auto", lambda runs, n: runs <= 2), (False, lambda runs, n:
+                                                                     runs == n)):
+        ex = p5knn.feature_extractor("hands", num_hands=1, tracking=tracking)
+        knn = p5knn.knn_classifier.create(ex, metric="euclidean", k=1, callbacks="worker")
+        knn.add_example(rgb, "hand")
+        knn.add_example(np.zeros((64, 64, 3), np.uint8), "nobody")
+        runs = ex.detector_runs
+        labels: list[str] = []
+        enough = threading.Event()
+
+        def got(result) -> None:
+            labels.append(result.label)
+            if len(labels) >= 12:
+                enough.set()
+
+        knn.classify_start(Frames(frames(rgb, 20)), got, bands="BGR")
+        try:
+            assert enough.wait(60)
+        finally:
+            knn.classify_stop()
+        assert set(labels) == {"hand"}
+        assert expected(ex.detector_runs - runs, len(labels)), (tracking, ex.detector_runs - runs)
+        knn.close()
+        ex.close()
 
 
 # ----------------------------------------------------------------------------- KNN, e2e
