@@ -13,7 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from p5knn.live._demo_source import DemoSource
+from p5knn.live._demo_source import WALLS, DemoSource
 
 _RING = 3  # frames kept: the newest, the one a caller may still hold, and the one being filled
 
@@ -47,12 +47,15 @@ class Camera:
         Flip every frame left-right, as a selfie camera shows you (``cam.mirror`` can change
         while it runs). Everything downstream — thumbnails, MobileNet, keypoints and their
         handedness — sees the mirrored frame.
+    demo_wall : {"objects", "people"}
+        Photos the demo source shows: objects, or people for hands/body/face keypoints.
 
     Example
     -------
     >>> cam = p5knn.Camera()                 # in setup()
     >>> py5.image(cam.py5_image(), 0, 0)    # in draw()
     >>> knn.add_example(cam, "wave")        # its newest frame, band order handled
+    >>> people = p5knn.Camera("demo", demo_wall="people")   # photos of hands, bodies, faces
     """
 
     bands = "BGR"
@@ -60,7 +63,7 @@ class Camera:
     def __init__(self, index: int | str | os.PathLike = 0, width: int = 640, height: int = 480,
                  *, source: Any = None, fps: float | None = None, fallback: str | None = "demo",
                  pointer: Any = None, retry_seconds: float = 1.0, quiet: bool = False,
-                 mirror: bool = False) -> None:
+                 mirror: bool = False, demo_wall: str = "objects") -> None:
         self.width, self.height = int(width), int(height)
         self.mirror = bool(mirror)  #: flip frames left-right (a selfie view); may change live
         self.retry_seconds = retry_seconds
@@ -68,6 +71,9 @@ class Camera:
         self._requested = source if source is not None else index
         self._pointer = pointer
         self._fallback = fallback
+        if demo_wall not in WALLS:
+            raise ValueError(f"demo_wall must be one of {WALLS}, got {demo_wall!r}")
+        self._demo_wall = demo_wall
         self._cap: Any = None
         self._is_file = False
         self._pace: float | None = 1.0 / fps if fps else None
@@ -147,7 +153,7 @@ class Camera:
             from p5knn.live._py5 import mouse_pointer
 
             pointer = mouse_pointer(None if wants_mouse else pointer)
-        self._cap = DemoSource(self.width, self.height, pointer=pointer)
+        self._cap = DemoSource(self.width, self.height, pointer=pointer, wall=self._demo_wall)
         self.kind, self.is_connected = "demo", True
         self._pace = self._pace or 1 / 30
         self._say(message)

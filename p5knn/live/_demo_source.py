@@ -1,26 +1,79 @@
 """A virtual camera for machines without a webcam.
 
-It looks around a wall of real photos shipped with scikit-image (a cat, an astronaut, coffee,
-a rocket, a galaxy field, a horse): a pointer — usually the mouse — pans the view, so holding
-a key while pointing at the cat teaches "cat", exactly like showing a real camera an object.
-Without a pointer the view wanders by itself, resting on each photo in turn.
+It looks around a wall of real photos: a pointer — usually the mouse — pans the view, so
+holding a key while pointing at the cat teaches "cat", exactly like showing a real camera an
+object. Without a pointer the view wanders by itself, resting on each photo in turn.
+
+Two walls: ``"objects"`` (scikit-image's cat, astronaut, coffee, rocket, galaxy field, horse)
+and ``"people"`` for hands, body and face keypoints (scikit-image's astronaut and cameraman —
+a smiling and a serious face — and Debian opencv-doc's ``messi5.jpg`` — an open hand and a
+body in motion —, ``right04.jpg`` — a hand holding a board —, ``basketball1.png`` and
+``basketball2.png``). Without opencv-doc the people wall says so once and fills its second
+row with objects. People photos are cropped to the frame's shape around the person, never
+stretched, so bodies and faces keep their proportions (and faces stay large enough for the
+short-range face detector).
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
+from pathlib import Path
 from typing import Callable
 
 import cv2
 import numpy as np
 
 PHOTOS = ("chelsea", "astronaut", "coffee", "rocket", "hubble_deep_field", "horse")
+OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")
+PEOPLE = ("astronaut", "camera", "messi5.jpg", "right04.jpg", "basketball1.png",
+          "basketball2.png")
+WALLS = ("objects", "people")
 COLUMNS, ROWS = 3, 2
 Pointer = Callable[[], "tuple[float, float] | None"]
+_FOCUS = {"astronaut": (0.5, 0.2), "camera": (0.5, 0.2)}  # keep the faces in a 4:3 crop
+
+
+def wall_photos(wall: str = "objects") -> tuple[str, ...]:
+    """The six photos of a demo wall, row by row (the people wall without Debian opencv-doc:
+    astronaut and cameraman, then objects).
+
+    Example
+    -------
+    >>> wall_photos("people")[:3]
+    ('astronaut', 'camera', 'messi5.jpg')
+    """
+    if wall not in WALLS:
+        raise ValueError(f"wall must be one of {WALLS}, got {wall!r}")
+    if wall == "objects":
+        return PHOTOS
+    if all((OPENCV_DATA / name).is_file() for name in PEOPLE[2:]):
+        return PEOPLE
+    print("p5knn.DemoSource: Debian's opencv-doc is not installed: the people wall has only "
+          "two people (apt install opencv-doc adds a hand and three bodies)", file=sys.stderr)
+    return PEOPLE[:2] + ("coffee", "chelsea", "rocket", "horse")
+
+
+def _cover(img: np.ndarray, width: int, height: int, focus: tuple[float, float]) -> np.ndarray:
+    """``img`` scaled to cover width×height, cropped around ``focus`` (0…1 of the spare width
+    and height), never stretched."""
+    scale = max(width / img.shape[1], height / img.shape[0])
+    crop_w = min(img.shape[1], round(width / scale))
+    crop_h = min(img.shape[0], round(height / scale))
+    left = round((img.shape[1] - crop_w) * focus[0])
+    top = round((img.shape[0] - crop_h) * focus[1])
+    return cv2.resize(img[top:top + crop_h, left:left + crop_w], (width, height),
+                      interpolation=cv2.INTER_AREA)
 
 
 def _load_photo(name: str) -> np.ndarray:
+    """An RGB ``uint8`` photo: a scikit-image name or a file in opencv-doc's data folder."""
+    if "." in name:
+        bgr = cv2.imread(str(OPENCV_DATA / name))
+        if bgr is None:
+            raise FileNotFoundError(f"{OPENCV_DATA / name} missing (apt install opencv-doc)")
+        return np.ascontiguousarray(bgr[:, :, ::-1])
     from skimage import data
 
     img = np.asarray(getattr(data, name)())
@@ -45,6 +98,8 @@ class DemoSource:
         Standard deviation of a little sensor noise (0: none).
     seed : int
         Seed of that noise.
+    wall : {"objects", "people"}
+        Which photos (see the module docstring); ``names`` lists them.
 
     Example
     -------
@@ -52,15 +107,23 @@ class DemoSource:
     >>> ok, frame = source.read()
     >>> frame.shape
     (480, 640, 3)
+    >>> people = p5knn.DemoSource(wall="people")   # for hands, body and face keypoints
+    >>> people.photo_position("messi5.jpg")
+    (1.0, 0.0)
     """
 
     def __init__(self, width: int = 640, height: int = 480, pointer: Pointer | None = None,
-                 noise: float = 3.0, seed: int = 0) -> None:
+                 noise: float = 3.0, seed: int = 0, wall: str = "objects") -> None:
         self.width, self.height = int(width), int(height)
         self.pointer = pointer
-        self.names = PHOTOS
-        tiles = [cv2.resize(_load_photo(n), (self.width, self.height),
-                            interpolation=cv2.INTER_AREA) for n in PHOTOS]
+        self.wall_name = wall
+        self.names = wall_photos(wall)
+        if wall == "people":
+            tiles = [_cover(_load_photo(n), self.width, self.height, _FOCUS.get(n, (0.5, 0.5)))
+                     for n in self.names]
+        else:
+            tiles = [cv2.resize(_load_photo(n), (self.width, self.height),
+                                interpolation=cv2.INTER_AREA) for n in self.names]
         rows = [np.hstack(tiles[r * COLUMNS:(r + 1) * COLUMNS]) for r in range(ROWS)]
         self.wall = np.ascontiguousarray(np.vstack(rows)[:, :, ::-1])  # BGR, like a camera
         rng = np.random.default_rng(seed)
@@ -78,9 +141,9 @@ class DemoSource:
     def _auto(self) -> tuple[float, float]:
         """Rest 2 s on each photo, then glide 1 s to the next."""
         t = (time.perf_counter() - self._start) / 3.0
-        i, frac = int(t) % len(PHOTOS), t - int(t)
-        a = self.photo_position(PHOTOS[i])
-        b = self.photo_position(PHOTOS[(i + 1) % len(PHOTOS)])
+        i, frac = int(t) % len(self.names), t - int(t)
+        a = self.photo_position(self.names[i])
+        b = self.photo_position(self.names[(i + 1) % len(self.names)])
         s = 0.0 if frac < 2 / 3 else 0.5 - 0.5 * math.cos(math.pi * (frac - 2 / 3) * 3)
         return a[0] + (b[0] - a[0]) * s, a[1] + (b[1] - a[1]) * s
 

@@ -39,3 +39,41 @@ def test_the_demo_photos_are_told_apart_by_mobilenet(mobilenet):
     for name in ("coffee", "chelsea", "rocket"):
         demo.pointer = lambda n=name: demo.photo_position(n)
         assert knn.predict_class(demo.read()[1]).label == name
+
+
+OPENCV_DATA = "/usr/share/doc/opencv-doc/examples/data"
+
+
+def test_the_people_wall_shows_hands_bodies_and_faces():
+    import os
+
+    import pytest
+
+    if not os.path.isfile(f"{OPENCV_DATA}/messi5.jpg"):
+        pytest.skip("Debian opencv-doc is not installed")
+    source = p5knn.DemoSource(wall="people")
+    assert source.names == ("astronaut", "camera", "messi5.jpg", "right04.jpg",
+                            "basketball1.png", "basketball2.png")
+    found = {}
+    extractors = {kind: p5knn.feature_extractor(kind) for kind in ("hands", "pose", "face")}
+    for name in source.names:
+        source.pointer = lambda name=name: source.photo_position(name)
+        ok, frame = source.read()
+        assert ok and frame.shape == (480, 640, 3)
+        found[name] = {kind: len(ex.detect(frame, "BGR")) for kind, ex in extractors.items()}
+    for ex in extractors.values():
+        ex.close()
+    assert found["astronaut"]["face"] == found["camera"]["face"] == 1   # smiling vs serious
+    assert found["messi5.jpg"]["hands"] == found["right04.jpg"]["hands"] == 1
+    assert all(found[n]["pose"] == 1 for n in ("astronaut", "messi5.jpg", "basketball1.png",
+                                                "basketball2.png"))
+    assert found["right04.jpg"]["face"] == 0
+
+
+def test_walls_are_checked():
+    import pytest
+
+    with pytest.raises(ValueError, match="wall"):
+        p5knn.DemoSource(wall="faces")
+    with pytest.raises(ValueError, match="demo_wall"):
+        p5knn.Camera("demo", demo_wall="faces")
