@@ -20,7 +20,7 @@ from p5knn._base.errors import (CorruptFileError, EmptyClassifierError, FeatureS
 from p5knn._base.version import __version__
 from p5knn.features import (FeatureExtractor, KeypointExtractor, feature_extractor,
                             imagenet_classes)
-from p5knn import knn_regressor
+from p5knn import draw, knn_regressor
 from p5knn._base.results import Classification
 from p5knn.knn import (AutosaveWarning, KNNClassifier, KNNRegressor, KNNResult, KTooLargeWarning,
                        Neighbor, RegressionResult)
@@ -34,6 +34,6 @@ __all__ = [
     "KeypointExtractor",
     "HeadClassifier", "HeadRegressor", "ImageError", "KNNClassifier", "KNNRegressor",
     "KNNResult", "KTooLargeWarning", "ModelError", "Neighbor", "OSCBridge", "P5KNNError",
-    "RegressionResult", "UnknownLabelError", "__version__", "demo_clip", "feature_extractor",
+    "RegressionResult", "UnknownLabelError", "__version__", "demo_clip", "draw", "feature_extractor",
     "imagenet_classes", "knn_classifier", "knn_regressor",
 ]

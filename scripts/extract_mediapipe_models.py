@@ -1,5 +1,7 @@
 """Extract the hand, body and face keypoint models p5knn ships from MediaPipe's wheel, and
-check them against the SHA-256 sums recorded in ``p5knn/features/models/MODELS.json``.
+check them against the SHA-256 sums recorded in ``p5knn/features/models/MODELS.json``; also
+record which landmarks MediaPipe's drawing code connects (``CONNECTIONS.json``, for
+``p5knn.draw``).
 
 The ``.tflite`` files come from PyPI ``mediapipe==0.10.21`` (Apache-2.0), under
 ``mediapipe/modules/``. p5knn runs them with LiteRT and never imports mediapipe (0.10.21
@@ -13,6 +15,7 @@ needs numpy<2 and protobuf<5; 1.x ships no models).
 from __future__ import annotations
 
 import argparse
+import ast
 import glob
 import hashlib
 import json
@@ -33,6 +36,46 @@ MODELS = {
     "face_landmark": "mediapipe/modules/face_landmark/face_landmark.tflite",
 }
 OUT = Path(__file__).resolve().parent.parent / "p5knn" / "features" / "models"
+# Which landmarks MediaPipe connects when it draws a hand, a body or a face: read (never run)
+# from the same wheel's drawing modules, for p5knn.draw's skeletons.
+CONNECTIONS = {
+    "hands": ("mediapipe/python/solutions/hands_connections.py", ["HAND_CONNECTIONS"]),
+    "pose": ("mediapipe/python/solutions/pose_connections.py", ["POSE_CONNECTIONS"]),
+    "face_oval": ("mediapipe/python/solutions/face_mesh_connections.py", ["FACEMESH_FACE_OVAL"]),
+    "face_lips": ("mediapipe/python/solutions/face_mesh_connections.py", ["FACEMESH_LIPS"]),
+    "face_eyes": ("mediapipe/python/solutions/face_mesh_connections.py",
+                  ["FACEMESH_LEFT_EYE", "FACEMESH_RIGHT_EYE"]),
+    "face_eyebrows": ("mediapipe/python/solutions/face_mesh_connections.py",
+                      ["FACEMESH_LEFT_EYEBROW", "FACEMESH_RIGHT_EYEBROW"]),
+}
+
+
+def connection_sets(source: str) -> dict[str, set[tuple[int, int]]]:
+    """Every ``NAME = …`` of a connections module as a set of index pairs: the (int, int)
+    tuples written in it, plus the sets of earlier names it refers to (``union(*[A, B])``)."""
+    sets: dict[str, set[tuple[int, int]]] = {}
+    for node in ast.parse(source).body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)):
+            continue
+        pairs: set[tuple[int, int]] = set()
+        for sub in ast.walk(node.value):
+            if isinstance(sub, ast.Tuple) and len(sub.elts) == 2 and all(
+                    isinstance(e, ast.Constant) and type(e.value) is int for e in sub.elts):
+                pairs.add((sub.elts[0].value, sub.elts[1].value))
+            elif isinstance(sub, ast.Name) and sub.id in sets:
+                pairs |= sets[sub.id]
+        sets[node.targets[0].id] = pairs
+    return sets
+
+
+def connections(archive: zipfile.ZipFile) -> dict[str, list[list[int]]]:
+    """The skeleton lines p5knn draws, sorted, from the wheel's connection modules."""
+    out: dict[str, list[list[int]]] = {}
+    for key, (member, names) in CONNECTIONS.items():
+        sets = connection_sets(archive.read(member).decode("utf-8"))
+        out[key] = sorted([a, b] for name in names for a, b in sets[name])
+    return out
 
 
 def download(folder: str) -> Path:
@@ -54,6 +97,7 @@ def main() -> int:
         wheel = Path(args.wheel) if args.wheel else download(tmp)
         with zipfile.ZipFile(wheel) as archive:
             blobs = {name: archive.read(member) for name, member in MODELS.items()}
+            lines = connections(archive)
     record = {"source": f"PyPI mediapipe=={VERSION} ({wheel.name}), mediapipe/modules/",
               "licence": "Apache-2.0", "models": {}}
     for name, blob in blobs.items():
@@ -69,6 +113,10 @@ def main() -> int:
         if bad:
             print(f"SHA-256 differs from MODELS.json for {bad}", file=sys.stderr)
             return 1
+    (out / "CONNECTIONS.json").write_text(json.dumps(
+        {"source": f"PyPI mediapipe=={VERSION}, mediapipe/python/solutions/*_connections.py",
+         "licence": "Apache-2.0", "connections": lines}, separators=(",", ":")) + "\n")
+    print(f"CONNECTIONS.json  {', '.join(f'{k} {len(v)}' for k, v in lines.items())}")
     for name, blob in blobs.items():
         (out / f"{name}.tflite").write_bytes(blob)
         print(f"{name}.tflite  {len(blob):>9} bytes  {record['models'][name]['sha256'][:16]}…")

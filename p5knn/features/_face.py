@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from p5knn.features._detector import KeypointDetector, landmark_box
+from p5knn.features._keypoint_models import connections
 from p5knn.features._keypoint_geometry import (
     Detections,
     RotatedRect,
@@ -74,6 +75,13 @@ class Face:
     landmarks: np.ndarray
     score: float
     box: tuple[float, float, float, float]
+
+    @property
+    def connections(self) -> np.ndarray:
+        """Pairs of landmark indices that draw the face's contours — its oval, lips, eyes and
+        eyebrows (124 lines); what ``p5knn.draw.skeleton`` draws."""
+        return np.concatenate([connections(part) for part in
+                               ("face_oval", "face_lips", "face_eyes", "face_eyebrows")])
 
 
 def face_roi(box: np.ndarray, keypoints: np.ndarray, width: int, height: int) -> RotatedRect:

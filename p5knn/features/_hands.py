@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from p5knn.features._detector import KeypointDetector, landmark_box
+from p5knn.features._keypoint_models import connections
 from p5knn.features._keypoint_geometry import (
     Detections,
     RotatedRect,
@@ -85,6 +86,12 @@ class Hand:
     score: float
     box: tuple[float, float, float, float]
     handedness_score: float = 1.0
+
+    @property
+    def connections(self) -> np.ndarray:
+        """Pairs of landmark indices joined by the hand's skeleton lines (palm and fingers),
+        ``(21, 2)``; what ``p5knn.draw.skeleton`` draws."""
+        return connections("hands")
 
 
 def hand_roi(box: np.ndarray, keypoints: np.ndarray, width: int, height: int) -> RotatedRect:

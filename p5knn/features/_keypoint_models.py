@@ -3,7 +3,8 @@ LiteRT), found inside the package and verified by SHA-256 before native code rea
 
 ``models/MODELS.json`` records each file's size, SHA-256 and where it came from (PyPI
 ``mediapipe==0.10.21``, Apache-2.0); ``scripts/extract_mediapipe_models.py`` re-extracts them
-from the wheel and checks the sums.
+from the wheel and checks the sums. ``models/CONNECTIONS.json`` (same wheel) says which
+landmarks make a hand's, body's or face's lines (:func:`connections`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import hashlib
 import json
 import threading
 from pathlib import Path
+
+import numpy as np
 
 from p5knn._base.errors import ModelError
 
@@ -66,3 +69,45 @@ def keypoint_model(name: str) -> Path:
                              "scripts/extract_mediapipe_models.py")
         _verified[name] = path
         return path
+
+
+_LANDMARKS = {"hands": 21, "pose": 33, "face_oval": 468, "face_lips": 468, "face_eyes": 468,
+              "face_eyebrows": 468}
+_connections: dict[str, np.ndarray] = {}
+
+
+def connections(part: str) -> np.ndarray:
+    """Which landmarks MediaPipe's drawing code joins with a line (``models/CONNECTIONS.json``,
+    from the same wheel as the models, Apache-2.0).
+
+    Parameters
+    ----------
+    part : {"hands", "pose", "face_oval", "face_lips", "face_eyes", "face_eyebrows"}
+        The skeleton or face contour.
+
+    Returns
+    -------
+    numpy.ndarray
+        Read-only int ``(N, 2)``: landmark index pairs.
+
+    Example
+    -------
+    >>> connections("hands")[:3].tolist()
+    [[0, 1], [0, 5], [0, 17]]
+    """
+    with _lock:
+        if part in _connections:
+            return _connections[part]
+        if part not in _LANDMARKS:
+            raise ValueError(f"part must be one of {sorted(_LANDMARKS)}, got {part!r}")
+        try:
+            data = json.loads((FOLDER / "CONNECTIONS.json").read_text("utf-8"))["connections"]
+            pairs = np.asarray(data[part], dtype=np.int64).reshape(-1, 2)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"p5knn's landmark connection list is missing or damaged ({exc}); "
+                             "reinstall p5knn") from exc
+        if pairs.size == 0 or pairs.min() < 0 or pairs.max() >= _LANDMARKS[part]:
+            raise ModelError("p5knn's landmark connection list is damaged; reinstall p5knn")
+        pairs.flags.writeable = False
+        _connections[part] = pairs
+        return pairs

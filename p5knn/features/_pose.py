@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from p5knn.features._detector import KeypointDetector, landmark_box
+from p5knn.features._keypoint_models import connections
 from p5knn.features._keypoint_geometry import (
     Detections,
     RotatedRect,
@@ -96,6 +97,12 @@ class Pose:
     #: float32 ``(6, 3)`` pixels: the model's extra landmarks 33–38 (33 hips' centre, 34 a
     #: point on the circle around the body: what video tracking places the next region with)
     auxiliary: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def connections(self) -> np.ndarray:
+        """Pairs of landmark indices joined by the body's skeleton lines, ``(35, 2)``; what
+        ``p5knn.draw.skeleton`` draws (lines to landmarks with low visibility are skipped)."""
+        return connections("pose")
 
 
 def pose_roi_from_landmarks(auxiliary: np.ndarray) -> RotatedRect:

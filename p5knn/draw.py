@@ -1,0 +1,8 @@
+"""Drawing helpers for py5 sketches: ``p5knn.draw.skeleton(found)`` (hands, bodies and faces
+over the frame) and ``p5knn.draw.confidence_bars(result, x, y)``. Call them in ``draw()``;
+py5 is imported only when they draw."""
+
+from p5knn.live._draw import (BODY, FACE, LEFT_HAND, PALETTE, RIGHT_HAND, confidence_bars,
+                              skeleton)
+
+__all__ = ["BODY", "FACE", "LEFT_HAND", "PALETTE", "RIGHT_HAND", "confidence_bars", "skeleton"]
