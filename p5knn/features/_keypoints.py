@@ -110,6 +110,10 @@ class KeypointExtractor:
     detector_runs : int
         How many times a detector (palm, body or face) has run on a whole image: with tracking
         it grows far slower than the number of frames.
+    last_found : list of Hand, Pose or Face
+        What the latest ``detect``/``infer`` call found, on any thread — e.g. in the frame
+        that ``classify_start`` just classified: draw it with ``p5knn.draw.skeleton`` in
+        ``draw()`` instead of detecting twice. ``[]`` before the first call.
 
     Example
     -------
@@ -149,6 +153,9 @@ class KeypointExtractor:
         self._detector = self._make_detector(num_threads)
         self._live_detector: Any = None
         self.detector_runs = 0
+        #: what the latest ``detect``/``infer`` call found (any thread: e.g. the frame
+        #: ``classify_start`` just classified), for drawing; ``[]`` before the first call
+        self.last_found: list[Any] = []
         self._state_lock = threading.Lock()
         self._streams: OrderedDict[Hashable, _Track] = OrderedDict()
         self._worker = Worker(f"p5knn-{kind}")
@@ -231,8 +238,10 @@ class KeypointExtractor:
             found = detector.detect(rgb)
             with self._state_lock:
                 self.detector_runs += 1
-            return found
-        return self._track(detector, rgb, key)
+        else:
+            found = self._track(detector, rgb, key)
+        self.last_found = found
+        return found
 
     def _track_call(self, detector: Any, rgb: np.ndarray, previous: list[Any],
                     run: bool) -> list[Any]:

@@ -229,9 +229,13 @@ class Frames:
 def test_auto_tracking_follows_cameras_and_leaves_arrays_alone() -> None:
     video = frames(photo("right04.jpg"), 12)
     ex = p5knn.feature_extractor("hands", num_hands=1)      # tracking="auto"
+    assert ex.last_found == []
     for frame in video:                                      # arrays: still images
         assert len(ex.detect(frame)) == 1
-    assert ex.detector_runs == len(video)
+    assert ex.last_found[0].handedness == "Right"
+    ex.infer(np.zeros((64, 64, 3), np.uint8))
+    assert ex.last_found == []                               # what the latest call found
+    assert ex.detector_runs == len(video) + 1
     a = p5knn.Camera(source=Frames(video), fps=200, quiet=True)
     b = p5knn.Camera(source=Frames(video[::-1]), fps=200, quiet=True)
     try:
@@ -239,10 +243,10 @@ def test_auto_tracking_follows_cameras_and_leaves_arrays_alone() -> None:
             for cam in (a, b):
                 cam.wait_for_frame(timeout=5)
                 assert len(ex.detect(cam)) == 1
-        assert ex.detector_runs == len(video) + 2            # one detection per stream
+        assert ex.detector_runs == len(video) + 3            # one detection per stream
         ex.reset_tracking()
         ex.detect(a)
-        assert ex.detector_runs == len(video) + 3
+        assert ex.detector_runs == len(video) + 4
         knn = p5knn.knn_classifier.create(ex, metric="euclidean", k=1)
         runs = ex.detector_runs
         for _ in range(5):                                   # background adds of camera frames
