@@ -65,31 +65,56 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _refuse(command: str, message: str) -> int:
+    """Print one line saying why ``command`` cannot run; the exit status 2."""
+    print(f"p5knn {command}: {message}", file=sys.stderr, flush=True)
+    return 2
+
+
 def _eval(args: argparse.Namespace) -> int:
+    from p5knn.features import feature_extractor
+    from p5knn.knn import KEYPOINT_MODELS
     from p5knn.tools import _report as report
     from p5knn.tools._datasets import load_folder
-    from p5knn.tools._evaluation import Dataset, compare, few_shot
+    from p5knn.tools._evaluation import MOBILENET_ONLY, Dataset, compare, few_shot, refusal
 
+    keypoints = args.model in KEYPOINT_MODELS
+    if args.compare:
+        methods = ["pixels", "knn", "head"] + ([] if keypoints else ["scratch"]) + \
+            (["fine-tune"] if args.fine_tune else [])
+    else:
+        methods = [args.method]
+    for method in methods:
+        if keypoints and method in MOBILENET_ONLY:
+            return _refuse("eval", refusal(method, args.model))
     paths, labels = load_folder(args.folder, args.max_per_class, args.seed)
     counts = {label: labels.count(label) for label in sorted(set(labels))}
     print(f"{args.folder}: {len(paths)} images in {len(counts)} classes {counts}", flush=True)
-    data = Dataset(paths, labels, progress=not args.quiet)
-    if args.compare:
-        methods = ["pixels", "knn", "head", "scratch"] + (["fine-tune"] if args.fine_tune
-                                                          else [])
-    else:
-        methods = [args.method]
+    extractor = feature_extractor(args.model)
+    metric = args.metric or ("euclidean" if keypoints else "cosine")
+    if keypoints:
+        print(f"features: {args.model} keypoints ({extractor.feature_size} numbers per image, "
+              f"{metric} KNN); scratch and fine-tune apply to MobileNet only", flush=True)
+    data = Dataset(paths, labels, extractor, progress=not args.quiet)
     options = {"epochs": args.epochs, "scratch_epochs": args.scratch_epochs,
-               "fine_tune_epochs": args.fine_tune_epochs}
+               "fine_tune_epochs": args.fine_tune_epochs, "metric": metric}
     results = compare(data, methods, args.test_size, args.seed, args.k,
                       log=None if args.quiet else _log, **options)
-    extra: dict = {"folder": str(args.folder), "classes": counts, "seed": args.seed,
-                   "test_size": args.test_size, "k": args.k}
+    extra: dict = {"folder": str(args.folder), "model": args.model, "metric": metric,
+                   "classes": counts, "seed": args.seed, "test_size": args.test_size,
+                   "k": args.k}
+    not_found = data.not_found_by_class()
+    if not_found is not None:
+        extra["not_found"] = not_found
     if args.shots:
-        table = few_shot(data, args.shots, args.repeats, seed=args.seed, k=1)
+        table = few_shot(data, args.shots, args.repeats, seed=args.seed, k=1, metric=metric)
         extra["few_shot"] = {m: {str(n): v for n, v in row.items()} for m, row in table.items()}
     written = report.write(results, paths, args.out, extra)
     print()
+    for line in report.not_found_lines(not_found, args.model):
+        print(line)
+    if not_found is not None:
+        print()
     print(report.table(results))
     for r in results:
         print(f"\n{r.method}: per-class recall " +
@@ -105,91 +130,87 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _nobody(knn: object, index: int) -> bool | None:
+    """Keypoint classifiers: whether example ``index`` is the "nobody" vector (None for
+    other features)."""
+    import numpy as np
+
+    from p5knn.tools._evaluation import is_keypoints
+
+    extractor = getattr(knn, "extractor", None)
+    if not is_keypoints(extractor):
+        return None
+    vector = knn.get_example(index)[0]  # type: ignore[attr-defined]
+    return bool(np.array_equal(vector, extractor.vector([])))
+
+
 def _add(args: argparse.Namespace) -> int:
+    from p5knn.knn import KEYPOINT_MODELS, create, load
     from p5knn.tools._datasets import load_folder
-    from p5knn.knn import create, load
+    from p5knn.tools._evaluation import NOT_FOUND
     from p5knn.tools._progress import Progress
 
     paths, labels = load_folder(args.folder, args.max_per_class, 0)
-    knn = load(args.out) if args.append and os.path.exists(args.out) else \
-        create(k=args.k, thumbnails=args.thumbnails)
+    if args.append and os.path.exists(args.out):
+        knn = load(args.out)
+        if args.model and knn.model and knn.model != args.model:
+            return _refuse("add", f"{args.out} holds {knn.model} features, not {args.model}")
+    else:
+        metric = args.metric or ("euclidean" if args.model in KEYPOINT_MODELS else "cosine")
+        knn = create(args.model, k=args.k, metric=metric, thumbnails=args.thumbnails)
     bar = Progress(len(paths), "adding", not args.quiet)
+    missing: dict[str, int] = {}
     for i, (path, label) in enumerate(zip(paths, labels)):
-        knn.add_example(path, label)
+        index = knn.add_example(path, label)
+        if _nobody(knn, index):
+            missing[label] = missing.get(label, 0) + 1
         bar(i + 1)
     bar.close()
     knn.save(args.out)
     print(f"saved {len(knn)} examples of {knn.get_count_by_label()} to {args.out}")
+    model = knn.model or ""
+    for label, count in missing.items():
+        print(f"{count} of {labels.count(label)} images in {label!r}: "
+              f"{NOT_FOUND.get(model, 'nobody found')} (added as the 'nobody' vector)")
     return 0
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from p5knn.knn import load
+    from p5knn.knn import KEYPOINT_MODELS, load
+    from p5knn.tools._evaluation import NOT_FOUND
 
     options = {"k": args.k} if args.k else {}
     if args.min_similarity is not None:
         options["min_similarity"] = args.min_similarity
     knn = load(args.model, **options)
+    keypoints = knn.extractor if knn.model in KEYPOINT_MODELS else None
     rows = []
     for path in args.images:
-        r = knn.predict_class(path)
-        rows.append({"image": path, "label": r.label, "confidence": r.confidence,
-                     "similarity": r.similarity, "confidences": r.confidences})
+        found = None
+        if keypoints is not None:  # one detection gives both the answer and whether found
+            people = keypoints.detect(path)
+            found = bool(people)
+            r = knn.predict_class(keypoints.vector(people))
+        else:
+            r = knn.predict_class(path)
+        row = {"image": path, "label": r.label, "confidence": r.confidence,
+               "similarity": r.similarity, "confidences": r.confidences}
+        if found is not None:
+            row["found"] = found
+        rows.append(row)
         if not args.json:
+            note = f"; {NOT_FOUND.get(knn.model, 'nobody found')}" if found is False else ""
             print(f"{path}: {r.label} ({r.confidence:.0%}, nearest similarity "
-                  f"{r.similarity:.2f})")
+                  f"{r.similarity:.2f}{note})")
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
     return 0
 
 
-def _address(text: str) -> tuple[str, int]:
-    host, _, port = text.rpartition(":")
-    return (host or "127.0.0.1"), int(port)
-
-
 def _osc(args: argparse.Namespace) -> int:
-    import signal
-    import time
+    from p5knn.tools._cli_osc import run
 
-    from p5knn.live._camera import Camera
-    from p5knn.knn import create
-    from p5knn.tools._osc import OSCBridge
-
-    knn = create(k=args.k, metric=args.metric, autosave=args.autosave)
-    if args.load:
-        knn.load(args.load)
-    camera = None
-    if not args.features:
-        camera = Camera(args.video) if args.video else Camera("demo") if args.demo else \
-            Camera(args.camera)
-    bridge = OSCBridge(knn, _address(args.send), _address(args.listen), source=camera,
-                       wekinator=args.wekinator,
-                       data_dir=args.data_dir,  # None: ./p5knn_data (the CLI is no script)
-                       remote_files=not args.no_remote_files)
-    print(f"p5knn osc: listening on {bridge.address[0]}:{bridge.address[1]}, sending to "
-          f"{args.send}; input: {camera.status if camera else 'feature vectors (/wek/inputs)'}",
-          flush=True)
-    print("p5knn osc: remote /p5knn/save and /p5knn/load: " +
-          (f"file names only, in {bridge.data_dir}" if bridge.remote_files else "off"),
-          flush=True)
-    stop = {"now": False}
-    signal.signal(signal.SIGTERM, lambda *a: stop.update(now=True))
-    start = time.monotonic()
-    try:
-        while not stop["now"] and (args.seconds is None or
-                                   time.monotonic() - start < args.seconds):
-            time.sleep(0.1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        bridge.close()
-        knn.close()
-        if camera:
-            camera.close()
-    print(f"p5knn osc: {bridge.received} messages, {bridge.sent} predictions sent, "
-          f"{bridge.malformed} malformed packets, {len(knn)} examples", flush=True)
-    return 0
+    return run(args)
 
 
 def _info(_args: argparse.Namespace) -> int:
@@ -233,6 +254,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--compare", action="store_true",
                     help="pixels-KNN, MobileNet-KNN, trained head and no-transfer network")
     ev.add_argument("--fine-tune", action="store_true", help="add fine-tuning to --compare")
+    ev.add_argument("--model", default="mobilenet",
+                    help="features: mobilenet (default), hands, pose, face or a model file")
+    ev.add_argument("--metric", choices=["cosine", "euclidean"],
+                    help="KNN metric on features (default: cosine for MobileNet, euclidean "
+                         "for keypoints)")
     ev.add_argument("--shots", type=int, nargs="*", help="few-shot curve: images per class")
     ev.add_argument("--repeats", type=int, default=5, help="random splits per shot count")
     ev.add_argument("--test-size", type=float, default=0.25)
@@ -249,6 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     add.add_argument("folder")
     add.add_argument("--out", required=True, help="classifier file to write")
     add.add_argument("--append", action="store_true", help="add to an existing --out file")
+    add.add_argument("--model", help="features: mobilenet (default), hands, pose, face or a "
+                                     "model file")
+    add.add_argument("--metric", choices=["cosine", "euclidean"],
+                     help="default: cosine for MobileNet, euclidean for keypoints")
     add.add_argument("--k", type=int, default=3)
     add.add_argument("--max-per-class", type=int)
     add.add_argument("--thumbnails", action="store_true")
@@ -271,8 +301,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     osc.add_argument("--video")
     osc.add_argument("--demo", action="store_true")
     osc.add_argument("--wekinator", action="store_true", help="also send /wek/outputs")
+    osc.add_argument("--mirror", action="store_true", help="flip frames left-right (selfie)")
+    osc.add_argument("--model", help="features of the frames: mobilenet (default), hands, "
+                                     "pose or face (default with --load: the file's)")
+    osc.add_argument("--send-landmarks", action="store_true",
+                     help="keypoints: send each frame's landmarks (/p5knn/hands/<i>, "
+                          "/p5knn/pose, /p5knn/face and …/count)")
     osc.add_argument("--k", type=int, default=3)
-    osc.add_argument("--metric", default="cosine", choices=["cosine", "euclidean"])
+    osc.add_argument("--metric", choices=["cosine", "euclidean"],
+                     help="default: cosine, euclidean for keypoints")
     osc.add_argument("--load", help="start from this classifier file")
     osc.add_argument("--autosave", help="resume from and keep saving to this file")
     osc.add_argument("--seconds", type=float, help="stop after this long")

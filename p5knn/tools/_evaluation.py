@@ -1,11 +1,19 @@
 """Held-out evaluation: accuracy, per-class precision and recall, the confusion matrix and the
-misclassified images, for KNN on MobileNet features and the baselines it should beat.
+misclassified images, for KNN on MobileNet features or on hand, body or face keypoints, and
+the baselines it should beat.
 
 Methods (``METHODS``): ``"pixels"`` (KNN on raw 32×32 pixels: no network), ``"knn"`` (KNN on
-MobileNet features, the ml5 recipe), ``"head"`` (a softmax head trained on the features),
-``"scratch"`` (the same MobileNet trained from random weights: no transfer) and
-``"fine-tune"`` (MobileNet's top layers fine-tuned). Features are computed once per image
-and shared by every method and every split.
+the extractor's features — MobileNet's, the ml5 recipe, with cosine; keypoint vectors with
+euclidean distance), ``"head"`` (a softmax head trained on those features), ``"scratch"``
+(the same MobileNet trained from random weights: no transfer) and ``"fine-tune"``
+(MobileNet's top layers fine-tuned). Features are computed once per image and shared by every
+method and every split.
+
+With a keypoint extractor (``"hands"``, ``"pose"``, ``"face"``) each image is searched at its
+full size; an image where nobody is found keeps the extractor's "nobody" vector (zeros, then
+1.0) and is evaluated like any other, and the results count such images per class
+(:attr:`EvalResult.not_found`). ``"scratch"`` and ``"fine-tune"`` train MobileNet on the
+images themselves and are refused for keypoints (``ValueError``).
 """
 
 from __future__ import annotations
@@ -14,14 +22,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-import cv2
 import numpy as np
 
-from p5knn.features import _images as imgs
-from p5knn.tools._progress import Progress
+from p5knn.tools._eval_data import (MOBILENET_ONLY, NOT_FOUND, PIXEL_SIZE,  # noqa: F401
+                                    Dataset, is_keypoints, refusal)
 
 METHODS = ("pixels", "knn", "head", "scratch", "fine-tune")
-PIXEL_SIZE = 32
 
 
 @dataclass
@@ -38,13 +44,18 @@ class EvalResult:
     n_train: int = 0
     n_test: int = 0
     seconds: float = 0.0
+    model: str = ""                             #: the extractor's name ("mobilenet", "hands"…)
+    #: keypoint models: per class, ``[images where nobody was found, images]`` over the whole
+    #: dataset (None for MobileNet features)
+    not_found: dict[str, list[int]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready numbers."""
-        return {"method": self.method, "labels": self.labels, "accuracy": self.accuracy,
-                "confusion": self.confusion.tolist(), "precision": self.precision,
-                "recall": self.recall, "misclassified": self.misclassified,
-                "n_train": self.n_train, "n_test": self.n_test, "seconds": self.seconds}
+        return {"method": self.method, "model": self.model, "labels": self.labels,
+                "accuracy": self.accuracy, "confusion": self.confusion.tolist(),
+                "precision": self.precision, "recall": self.recall,
+                "misclassified": self.misclassified, "n_train": self.n_train,
+                "n_test": self.n_test, "seconds": self.seconds, "not_found": self.not_found}
 
 
 def stratified_split(labels: Sequence[Any], test_size: float = 0.25,
@@ -101,77 +112,6 @@ def score(method: str, labels: list[str], y_true: Sequence[str], y_pred: Sequenc
                       wrong, n_train, len(y_true), seconds)
 
 
-class Dataset:
-    """Images and labels with lazily computed, cached representations."""
-
-    def __init__(self, images_: Sequence[Any], labels: Sequence[Any], extractor: Any = None,
-                 progress: bool = True) -> None:
-        if len(images_) != len(labels):
-            raise ValueError(f"{len(images_)} images but {len(labels)} labels")
-        self.images = list(images_)
-        self.labels = [str(x) for x in labels]
-        self.label_names = sorted(set(self.labels))
-        self.progress = progress
-        self._extractor = extractor
-        self._features: np.ndarray | None = None
-        self._pixels: np.ndarray | None = None
-        self._inputs: np.ndarray | None = None
-        self._small: list[np.ndarray] | None = None
-
-    def small(self) -> list[np.ndarray]:
-        """Every image decoded once and resized to the network's input size (RGB uint8);
-        every representation below is made from these."""
-        if self._small is None:
-            size = self.extractor.input_size
-            bar = Progress(len(self.images), "decoding", self.progress)
-            small = []
-            for i, image in enumerate(self.images):
-                small.append(imgs.resize_rgb(imgs.to_rgb(image), size))
-                bar(i + 1)
-            bar.close()
-            self._small = small
-        return self._small
-
-    @property
-    def extractor(self) -> Any:
-        if self._extractor is None:
-            from p5knn.features import feature_extractor
-
-            self._extractor = feature_extractor()
-        return self._extractor
-
-    def features(self) -> np.ndarray:
-        """MobileNet features of every image (computed once, with a progress bar)."""
-        if self._features is None:
-            small = self.small()
-            bar = Progress(len(small), "embedding", self.progress)
-            out = np.empty((len(small), self.extractor.feature_size), np.float32)
-            for i, image in enumerate(small):
-                out[i] = self.extractor.infer(image)
-                bar(i + 1)
-            bar.close()
-            self._features = out
-        return self._features
-
-    def pixels(self) -> np.ndarray:
-        """Raw 32×32 RGB pixels of every image, 0–1, flattened."""
-        if self._pixels is None:
-            self._pixels = np.stack([
-                cv2.resize(image, (PIXEL_SIZE, PIXEL_SIZE), interpolation=cv2.INTER_AREA)
-                .reshape(-1) for image in self.small()]).astype(np.float32) / 255.0
-        return self._pixels
-
-    def inputs(self) -> np.ndarray:
-        """Network inputs (224×224, −1…1) of every image, for end-to-end training."""
-        if self._inputs is None:
-            from p5knn.training._fine_tune import stack_inputs
-
-            bar = Progress(len(self.images), "preparing", self.progress)
-            self._inputs = stack_inputs(self.extractor, self.small(), bar)
-            bar.close()
-        return self._inputs
-
-
 def _knn(train_x: np.ndarray, train_y: list[str], test_x: np.ndarray, k: int,
          metric: str) -> tuple[list[str], list[float]]:
     from p5knn.knn import create
@@ -184,10 +124,24 @@ def _knn(train_x: np.ndarray, train_y: list[str], test_x: np.ndarray, k: int,
 
 def run_method(method: str, data: Dataset, train: np.ndarray, test: np.ndarray, k: int = 3,
                epochs: int = 30, scratch_epochs: int = 15, fine_tune_epochs: int = 5,
-               seed: int = 0, log: Callable[[str], None] | None = None) -> EvalResult:
-    """Train ``method`` on ``train`` indices and score it on ``test`` indices."""
+               seed: int = 0, log: Callable[[str], None] | None = None,
+               metric: str | None = None) -> EvalResult:
+    """Train ``method`` on ``train`` indices and score it on ``test`` indices.
+
+    ``metric`` is the KNN's on features (default: cosine for MobileNet, euclidean for
+    keypoints). ``"scratch"`` and ``"fine-tune"`` raise ``ValueError`` for keypoints.
+
+    Example
+    -------
+    >>> train, test = stratified_split(data.labels, 0.25, seed=0)
+    >>> run_method("knn", data, train, test, k=1).accuracy
+    1.0
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if method in MOBILENET_ONLY and data.keypoints:
+        raise ValueError(refusal(method, data.model))
+    metric = metric or ("euclidean" if data.keypoints else "cosine")
     y = data.labels
     train_y = [y[i] for i in train]
     test_y = [y[i] for i in test]
@@ -197,7 +151,7 @@ def run_method(method: str, data: Dataset, train: np.ndarray, test: np.ndarray, 
         pred, conf = _knn(px[train], train_y, px[test], k, "euclidean")
     elif method == "knn":
         f = data.features()
-        pred, conf = _knn(f[train], train_y, f[test], k, "cosine")
+        pred, conf = _knn(f[train], train_y, f[test], k, metric)
     elif method == "head":
         from p5knn.training import HeadClassifier
 
@@ -231,30 +185,67 @@ def run_method(method: str, data: Dataset, train: np.ndarray, test: np.ndarray, 
         answers = [tuned.classify(small[i], top_k=1) for i in test]
         pred, conf = [a.label for a in answers], [a.confidence for a in answers]
     seconds = time.perf_counter() - start
-    return score(method, data.label_names, test_y, pred, conf, test, data.images, len(train),
-                 seconds)
+    result = score(method, data.label_names, test_y, pred, conf, test, data.images, len(train),
+                   seconds)
+    result.model = data.model
+    missing = data.not_found()
+    if missing is not None:
+        result.not_found = data.not_found_by_class()
+        for item in result.misclassified:
+            item["found"] = not bool(missing[item["index"]])
+    return result
 
 
 def evaluate(model: str = "knn", images_: Sequence[Any] = (), labels: Sequence[Any] = (),
              test_size: float = 0.25, seed: int = 0, *, extractor: Any = None, k: int = 3,
              progress: bool = False, **options: Any) -> EvalResult:
     """Split ``images``/``labels`` (stratified, seeded), train ``model`` (one of
-    ``METHODS``) on the training part and score it on the rest."""
+    ``METHODS``) on the training part and score it on the rest. ``extractor``: MobileNet
+    (default), an extractor, or ``"hands"``, ``"pose"``, ``"face"``.
+
+    Example
+    -------
+    >>> r = evaluate("knn", paths, labels, extractor="hands", k=1)
+    >>> r.accuracy, r.not_found
+    (1.0, {'hand': [0, 30], 'none': [30, 30]})
+    """
     data = images_ if isinstance(images_, Dataset) else Dataset(images_, labels, extractor,
                                                                 progress)
     train, test = stratified_split(data.labels, test_size, seed)
     return run_method(model, data, train, test, k=k, seed=seed, **options)
 
 
-def compare(data: Dataset, methods: Sequence[str] = ("pixels", "knn", "head", "scratch"),
-            test_size: float = 0.25, seed: int = 0, k: int = 3,
-            log: Callable[[str], None] | None = None, **options: Any) -> list[EvalResult]:
-    """Every method on the same split. Images are decoded (and, if a method needs them,
-    embedded) first, so each method's seconds are its own training and prediction time."""
+def default_methods(data: Dataset) -> tuple[str, ...]:
+    """What ``compare`` runs by default: pixels, knn, head, and scratch for MobileNet.
+
+    Example
+    -------
+    >>> default_methods(Dataset(paths, labels, "hands"))
+    ('pixels', 'knn', 'head')
+    """
+    return ("pixels", "knn", "head") if data.keypoints else ("pixels", "knn", "head", "scratch")
+
+
+def compare(data: Dataset, methods: Sequence[str] | None = None, test_size: float = 0.25,
+            seed: int = 0, k: int = 3, log: Callable[[str], None] | None = None,
+            **options: Any) -> list[EvalResult]:
+    """Every method (default :func:`default_methods`) on the same split. Images are decoded
+    (and, if a method needs them, embedded) first, so each method's seconds are its own
+    training and prediction time.
+
+    Example
+    -------
+    >>> [r.method for r in compare(Dataset(paths, labels, "hands"))]
+    ['pixels', 'knn', 'head']
+    """
+    methods = default_methods(data) if methods is None else methods
+    for method in methods:
+        if method in MOBILENET_ONLY and data.keypoints:
+            raise ValueError(refusal(method, data.model))
     train, test = stratified_split(data.labels, test_size, seed)
+    if {"knn", "head"} & set(methods) or data.keypoints:
+        data.features()   # keypoints: the one decoding also makes the small copies
     data.small()
-    if {"knn", "head"} & set(methods):
-        data.features()
     results = []
     for method in methods:
         if log:
@@ -268,7 +259,13 @@ def few_shot(data: Dataset, shots: Sequence[int] = (1, 5, 10, 20), repeats: int 
              methods: Sequence[str] = ("pixels", "knn", "head"), k: int = 1, seed: int = 0,
              **options: Any) -> dict[str, dict[int, tuple[float, float]]]:
     """Accuracy with ``n`` training images per class for each ``n`` in ``shots``: mean and
-    standard deviation over ``repeats`` random splits."""
+    standard deviation over ``repeats`` random splits.
+
+    Example
+    -------
+    >>> few_shot(data, shots=(1, 5), repeats=3)["knn"][5]
+    (0.93, 0.02)
+    """
     table: dict[str, dict[int, tuple[float, float]]] = {m: {} for m in methods}
     for n in shots:
         for method in methods:

@@ -26,7 +26,28 @@ get an ``/p5knn/error`` reply and are counted in ``bridge.malformed`` (the first
 reported). Address patterns (``*``, ``?``, ``[a-z]``, ``{a,b}``) are matched in linear time;
 other addresses are ignored. Save and load take a file *name* (``room``, ``room.p5knn``,
 ``room.json``), never a path, and touch only regular files directly inside ``data_dir``
-(see ``p5knn._osc_files``); ``remote_files=False`` turns them off.
+(see ``p5knn.tools._osc_packets``); ``remote_files=False`` turns them off.
+
+**Keypoints.** With a classifier on ``"hands"``, ``"pose"`` or ``"face"`` and a live source (a
+``Camera``), one detection per frame on the extractor's worker gives the vector that is
+predicted, and — with ``send_landmarks=True`` — the raw landmarks, sent before the
+prediction (x, y in 0…1 of the frame, origin top left, z divided by its width; floats; a
+frame with nobody sends the count 0 alone):
+
+    /p5knn/hands/count i           hands found this frame (0, 1, 2)
+    /p5knn/hands/<i> f…            hand i, most confident first: x0, y0, z0, x1, … (63 numbers)
+    /p5knn/hands/<i>/handedness s  "Right" or "Left"
+    /p5knn/pose/count i            bodies found (0 or 1)
+    /p5knn/pose f…                 33 × (x, y, z, visibility): 132 numbers
+    /p5knn/face/count i            faces found (0 or 1)
+    /p5knn/face f…                 468 × (x, y, z): 1404 numbers
+
+Recording and ``/p5knn/add <label>`` add the source's frames through the extractor (the
+saved file records the model, so ``knn_classifier.load`` brings the extractor back).
+Numbers sent as ``/p5knn/add <label> f…``, ``/p5knn/predict`` and ``/wek/inputs`` must have the
+features' length (``vector_size``: 129 hands, 134 pose, 1406 face, 1024 MobileNet with a
+source); any other length gets an ``/p5knn/error`` reply and changes nothing, as does a
+``/p5knn/load`` of a file made by another model than the source's, or of another length.
 """
 
 from __future__ import annotations
@@ -38,14 +59,16 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from p5knn.features import KeypointExtractor
 from p5knn.tools import _osc_packets as files
 from p5knn.tools._osc_commands import Commands
+from p5knn.tools._osc_keypoints import KeypointFrames
 from p5knn.tools._osc_packets import (MAX_DEPTH, MAX_MESSAGES, MAX_PACKET,  # noqa: F401
                                       MAX_PATTERN, REPLY_CHARS, MalformedPacketError,
                                       parse_packet)
 from p5knn._base.errors import P5KNNError
+from p5knn.features._keypoint_vectors import FEATURE_SIZES as KEYPOINT_SIZES
 from p5knn.live._report import report_error
-
 
 
 class Handled(NamedTuple):
@@ -66,13 +89,15 @@ def _osc() -> Any:
 
 
 # ------------------------------------------------------------------------------ the bridge
-class OSCBridge(Commands):
+class OSCBridge(Commands, KeypointFrames):
     """Connects a classifier to OSC. ``source`` (a Camera or similar) gives frames to record
     and predict continuously; without one, features arrive as OSC numbers.
 
     Parameters
     ----------
     knn, source, head : the classifier, an optional frame source and trainable head.
+        A classifier on keypoints (``create("hands")``) with a live source predicts each
+        frame from one detection (see the module docstring).
     send_to : (host, port) predictions go to.
     listen : (host, port) to receive on (port 0: any free port), or None not to listen.
     wekinator : also send ``/wek/outputs``.
@@ -83,10 +108,22 @@ class OSCBridge(Commands):
         ``p5knn_data`` beside the running script, else in the current folder; created on the
         first save).
     remote_files : False turns remote save and load off (they get an ``/p5knn/error``).
+    send_landmarks : send each frame's landmarks (keypoint classifiers with a live source;
+        otherwise ``ValueError``).
+    vector_size : how many numbers OSC vectors must have (default: the extractor's feature
+        size with a source, the keypoint model's for a keypoint file, else any length the
+        classifier accepts).
 
     Threads: the receive thread "p5knn-osc" runs every message handler, one packet at a time
     (or whichever thread calls :meth:`handle_packet`); "p5knn-osc-rec" records a source's
-    frames; a source's predictions are sent from the classifier's worker thread.
+    frames; a source's predictions are sent from the classifier's worker thread (keypoints:
+    "p5knn-osc-frames" hands each new frame to the extractor's worker, which sends).
+
+    Example
+    -------
+    >>> hands = p5knn.knn_classifier.create("hands", metric="euclidean")
+    >>> bridge = p5knn.OSCBridge(hands, ("127.0.0.1", 12000), ("127.0.0.1", 12001),
+    ...                          source=cam, send_landmarks=True)
     """
 
     def __init__(self, knn: Any, send_to: tuple[str, int] = ("127.0.0.1", 12000),
@@ -94,8 +131,21 @@ class OSCBridge(Commands):
                  wekinator: bool = False, head: Any = None, record_fps: float = 10.0,
                  on_error: Callable[[BaseException], Any] | None = None,
                  data_dir: str | Path | None = None, remote_files: bool = True,
-                 max_examples: int = 100_000) -> None:
+                 max_examples: int = 100_000, send_landmarks: bool = False,
+                 vector_size: int | None = None) -> None:
         client_mod = _osc()
+        self.extractor: Any = knn.extractor if source is not None else None
+        #: the keypoint extractor when frames go through one (else None)
+        self.keypoints = self.extractor if isinstance(self.extractor, KeypointExtractor) \
+            else None
+        live = hasattr(source, "__p5knn_frame__")
+        if send_landmarks and (self.keypoints is None or not live):
+            raise ValueError("send_landmarks needs a classifier on keypoints "
+                             "(create('hands'), 'pose' or 'face') and a live source such as "
+                             "a Camera")
+        self.send_landmarks = bool(send_landmarks)
+        self.vector_size = int(vector_size) if vector_size is not None else \
+            self._default_vector_size(knn)
         self.knn = knn
         self.source = source
         self.wekinator = wekinator
@@ -137,8 +187,12 @@ class OSCBridge(Commands):
             self._thread = threading.Thread(target=self._serve, name="p5knn-osc", daemon=True)
             self._thread.start()
         self._recorder = None
+        self._frames: threading.Thread | None = None
         if source is not None:
-            self.knn.classify_start(source, self._frame_result, on_error=self._error)
+            if self.keypoints is not None and live:
+                self._frames = self._start_frames()
+            else:
+                self.knn.classify_start(source, self._frame_result, on_error=self._error)
             self._recorder = threading.Thread(target=self._record_loop, name="p5knn-osc-rec",
                                               daemon=True)
             self._recorder.start()
@@ -147,6 +201,13 @@ class OSCBridge(Commands):
     def address(self) -> tuple[str, int] | None:
         """(host, port) the bridge listens on."""
         return self._address
+
+    def _default_vector_size(self, knn: Any) -> int | None:
+        if self.extractor is not None:
+            return int(self.extractor.feature_size)
+        if knn.model in KEYPOINT_SIZES:   # a keypoint file, no source: its vectors' length
+            return KEYPOINT_SIZES[knn.model]
+        return None
 
     # ---------------------------------------------------------------- sending
     def _frame_result(self, result: Any) -> None:
@@ -175,12 +236,17 @@ class OSCBridge(Commands):
             if self.wekinator:
                 messages.append(("/wek/outputs", values))
         for address, value in messages:
-            try:  # a message too big for one datagram (very many labels) is reported, once
-                self.client.send_message(address, value)
-            except OSError as exc:
-                self._error(OSError(f"cannot send {address}: {exc}"))
+            self._send(address, value)
         with self._lock:
             self.sent += 1
+
+    def _send(self, address: str, value: Any) -> None:
+        """Send one message to ``send_to``; a failure (a message too big for one datagram,
+        say) is reported, never raised."""
+        try:
+            self.client.send_message(address, value)
+        except OSError as exc:
+            self._error(OSError(f"cannot send {address}: {exc}"))
 
     def _reply(self, to: Any, path: str, text: str) -> str:
         """Send ``path text`` to ``to`` from the listening socket; return the text sent."""
@@ -288,7 +354,7 @@ class OSCBridge(Commands):
     # ---------------------------------------------------------------- recording frames
     def _record_loop(self) -> None:
         """The recorder thread ("p5knn-osc-rec"): adds source frames while recording."""
-        last_id = -1
+        last_id = 0   # a Camera's frame_id counts frames published: 0 is none yet
         while not self._stop.is_set():
             if self.recording is None:
                 self._stop.wait(0.05)
@@ -317,6 +383,8 @@ class OSCBridge(Commands):
             self._sock.close()
         if self._recorder is not None and self._recorder is not me:
             self._recorder.join(2.0)
+        if self._frames is not None and self._frames is not me:
+            self._frames.join(2.0)
         client_sock = getattr(self.client, "_sock", None)
         if client_sock is not None:
             client_sock.close()

@@ -9,8 +9,9 @@ import reprlib
 from pathlib import Path
 from typing import Any, Callable
 
-from p5knn._base.errors import P5KNNError
+from p5knn._base.errors import FeatureSizeError, P5KNNError
 from p5knn.knn import KNNRegressor
+from p5knn.knn._files import load_any
 from p5knn.tools import _osc_packets as files
 
 #: longest label accepted over OSC (labels go out again in every prediction)
@@ -21,8 +22,8 @@ MAX_FILES = 64
 
 class Commands:
     """The control-message handlers of :class:`~p5knn.tools._osc.OSCBridge` (its base class;
-    it provides ``knn``, ``source``, ``head``, ``data_dir``, ``remote_files``,
-    ``max_examples``, ``recording``, ``running`` and ``send_result``)."""
+    it provides ``knn``, ``source``, ``head``, ``extractor``, ``vector_size``, ``data_dir``,
+    ``remote_files``, ``max_examples``, ``recording``, ``running`` and ``send_result``)."""
 
     def _routes(self) -> dict[str, Callable[..., str | None]]:
         control = "/wekinator/control/"
@@ -68,6 +69,17 @@ class Commands:
             raise ValueError("expected finite numbers, got NaN or infinity")
         return numbers
 
+    def _vector(self, values: tuple) -> list[float]:
+        """``values`` as a feature vector: numbers, finite, of the bridge's ``vector_size``
+        when it has one (checked before anything changes)."""
+        numbers = self._numbers(values)
+        size = self.vector_size
+        if size is not None and len(numbers) != size:
+            what = f"{self.extractor.name} features" if self.extractor is not None else \
+                f"{self.knn.model} features" if self.knn.model else "features"
+            raise FeatureSizeError(f"expected {size} numbers ({what}), got {len(numbers)}")
+        return numbers
+
     def _record(self, label: Any = None, *rest: Any) -> str:
         if label is None:
             raise ValueError("record needs a label")
@@ -84,7 +96,7 @@ class Commands:
         label = self._label(label)
         self._room()
         if values:
-            self.knn.add_example(self._numbers(values), label, wait=True)
+            self.knn.add_example(self._vector(values), label, wait=True)
         elif self.source is not None:
             self.knn.add_example(self.source, label, wait=True)
         else:
@@ -92,7 +104,7 @@ class Commands:
         return f"added {label} ({len(self.knn)} examples)"
 
     def _predict(self, *values: Any) -> None:
-        self.send_result(self._predict_vector(self._numbers(values)))
+        self.send_result(self._predict_vector(self._vector(values)))
 
     def _predict_vector(self, vector: list[float]) -> Any:
         if isinstance(self.knn, KNNRegressor):
@@ -140,7 +152,23 @@ class Commands:
         return self._file("save", name, self.knn.save)
 
     def _load(self, name: Any = None, *rest: Any) -> str:
-        return self._file("load", name, self.knn.load)
+        return self._file("load", name, self._load_checked)
+
+    def _load_checked(self, path: Path) -> None:
+        """Load ``path`` unless it was made by another model than the source's extractor, or
+        holds vectors of another length than ``vector_size`` (read and checked completely
+        first, as ``knn.load`` does: a refused file changes nothing)."""
+        data = load_any(path)
+        model = data.model
+        size = int(data.features.shape[1]) if data.features.ndim == 2 and len(data.features) \
+            else None
+        if self.extractor is not None and model is not None and model != self.extractor.name:
+            raise FeatureSizeError(f"it holds {model} features; this bridge classifies "
+                                   f"{self.extractor.name} features")
+        if self.vector_size is not None and size is not None and size != self.vector_size:
+            raise FeatureSizeError(f"its examples have {size} numbers; this bridge's have "
+                                   f"{self.vector_size}")
+        self.knn.restore(data, path)   # what knn.load(path) does with the data it reads
 
     def _train(self, *args: Any) -> str:
         if self.head is None:
@@ -163,7 +191,7 @@ class Commands:
         return "running" if running else "stopped running"
 
     def _wek_inputs(self, *values: Any) -> None:
-        vector = self._numbers(values)
+        vector = self._vector(values)
         if self.recording is not None:
             self._room()
             self.knn.add_example(vector, self.recording, wait=True)

@@ -197,3 +197,164 @@ def test_osc_cli_data_dir_and_no_remote_files(tmp_path, remote_files):
         stdout, stderr = proc.communicate(timeout=60)
         replies.close()
     assert proc.returncode == 0, stderr
+
+
+# ------------------------------------------------------------------ keypoints (issue 12)
+
+def test_eval_on_hand_keypoints_counts_images_with_no_hand(covered_hand_set, tmp_path, capsys):
+    from p5knn.training import load_folder
+
+    paths, labels = load_folder(covered_hand_set)
+    n_hand, n_none = labels.count("hand"), labels.count("none")
+    covered = sum("covered" in p.name for p in paths)
+    code, out, err = p5knn_command("eval", str(covered_hand_set), "--model", "hands", "--k",
+                                   "1", "--quiet", "--out", str(tmp_path / "rep"),
+                                   capsys=capsys)
+    assert code == 0, err
+    assert "features: hands keypoints (129 numbers per image, euclidean KNN)" in out
+    assert f"{covered} of {n_hand} images in 'hand': no hand found" in out
+    assert f"{n_none} of {n_none} images in 'none': no hand found" in out
+    assert "| knn |" in out
+    doc = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert doc["model"] == "hands" and doc["metric"] == "euclidean"
+    assert doc["not_found"] == {"hand": [covered, n_hand], "none": [n_none, n_none]}
+    result = doc["results"][0]
+    assert result["model"] == "hands" and result["not_found"] == doc["not_found"]
+    assert all("found" in item for item in result["misclassified"])
+    picture = cv2.imread(str(tmp_path / "rep" / "report_knn.png"))
+    assert picture is not None and picture.shape[1] >= 600
+
+
+@pytest.mark.parametrize("args", [("--method", "scratch"), ("--method", "fine-tune"),
+                                  ("--compare", "--fine-tune")])
+def test_eval_refuses_mobilenet_training_on_keypoints_in_one_line(tmp_path, capsys, args):
+    code, out, err = p5knn_command("eval", str(tmp_path / "not even read"), "--model", "pose",
+                                   *args, capsys=capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "does not apply to pose keypoints" in err
+
+
+def test_add_and_predict_with_hand_keypoints(hand_set, tmp_path, capsys, no_hand_photo):
+    import p5knn
+
+    model = tmp_path / "hands.p5knn"
+    code, out, err = p5knn_command("add", str(hand_set), "--model", "hands", "--k", "1",
+                                   "--out", str(model), "--quiet", capsys=capsys)
+    assert code == 0, err
+    n_none = len(list((hand_set / "none").iterdir()))
+    assert f"{n_none} of {n_none} images in 'none': no hand found" in out
+    assert "'hand'" not in out.split("\n", 1)[1]   # every hand was found
+    loaded = p5knn.knn_classifier.load(model)
+    assert loaded.model == "hands" and loaded.extractor.name == "hands"   # the model comes back
+    assert loaded.metric == "euclidean"
+    loaded.close()
+    empty = tmp_path / "coffee.png"
+    cv2.imwrite(str(empty), no_hand_photo)
+    right04 = "/usr/share/doc/opencv-doc/examples/data/right04.jpg"
+    code, out, err = p5knn_command("predict", str(model), right04, str(empty), "--json",
+                                   capsys=capsys)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [(r["label"], r["found"]) for r in rows] == [("hand", True), ("none", False)]
+    code, out, _ = p5knn_command("predict", str(model), str(empty), capsys=capsys)
+    assert code == 0 and "none (100%" in out and "no hand found" in out
+
+
+def test_osc_refuses_landmarks_without_keypoints(capsys):
+    code, out, err = p5knn_command("osc", "--features", "--send-landmarks", "--model", "hands",
+                                   "--listen", "127.0.0.1:0", capsys=capsys)
+    assert code == 2 and "--send-landmarks needs keypoints" in err and err.count("\n") == 1
+    code, out, err = p5knn_command("osc", "--demo", "--send-landmarks", "--listen",
+                                   "127.0.0.1:0", capsys=capsys)
+    assert code == 2 and "--model hands, pose or face" in err
+
+
+@pytest.mark.slow
+def test_cli_eval_compare_and_shots_on_keypoints(covered_hand_set, tmp_path):
+    out = cli("eval", str(covered_hand_set), "--model", "hands", "--compare", "--epochs", "20",
+              "--shots", "1", "3", "--repeats", "2", "--out", str(tmp_path / "rep"), "--quiet",
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "| head |" in out.stdout and "| scratch |" not in out.stdout
+    assert "images in 'hand': no hand found" in out.stdout
+    doc = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert [r["method"] for r in doc["results"]] == ["pixels", "knn", "head"]
+    assert set(doc["few_shot"]) == {"pixels", "knn", "head"}
+    for method in ("pixels", "knn", "head"):
+        assert (tmp_path / "rep" / f"report_{method}.png").is_file()
+
+
+def _hand_clip(photo, path: Path, frames: int = 20) -> Path:
+    """A short lossless video of ``photo``, slightly moving."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"FFV1"), 15, (640, 480))
+    for i in range(frames):
+        shift = cv2.getRotationMatrix2D((320, 240), 0, 1.0)
+        shift[0, 2] = i % 5
+        writer.write(cv2.warpAffine(photo, shift, (640, 480), borderMode=cv2.BORDER_REFLECT))
+    writer.release()
+    return path
+
+
+@pytest.mark.slow
+def test_osc_cli_on_hand_keypoints_sends_landmarks_and_saves_its_model(tmp_path, hand_photo):
+    clip = _hand_clip(hand_photo, tmp_path / "hand.avi")
+    out = Listener()
+    proc, port = _start_osc(tmp_path, "--video", str(clip), "--model", "hands",
+                            "--send-landmarks", "--send", f"127.0.0.1:{out.port}",
+                            "--data-dir", str(tmp_path / "saves"))
+    client, replies = _rig_replies(port)
+    try:
+        assert "hands features (129 numbers)" in proc.first_lines[0]
+        assert "/p5knn/hands/count" in proc.first_lines[2]
+        assert out.wait_for("/p5knn/hands/count", timeout=60) == (1,)
+        hand = out.wait_for("/p5knn/hands/0", timeout=30)
+        assert len(hand) == 63 and all(0 <= v <= 1 for v in hand[0::3] + hand[1::3])
+        assert out.wait_for("/p5knn/hands/0/handedness", timeout=30) == ("Right",)
+        client.send_message("/p5knn/add", ["open"])
+        assert "added open" in replies.wait_for("/p5knn/status", timeout=60)[0]
+        client.send_message("/p5knn/add", ["shut"] + [0.0] * 128 + [1.0])   # the "nobody" vector
+        assert "added shut" in replies.wait_for("/p5knn/status", timeout=30)[0]
+        client.send_message("/p5knn/predict", [0.0] * 5)
+        assert "expected 129 numbers" in replies.wait_for("/p5knn/error", timeout=30)[0]
+        assert out.wait_for("/p5knn/label", timeout=60) == ("open",)
+        client.send_message("/p5knn/save", ["room"])
+        assert "saved 2" in replies.wait_for("/p5knn/status", timeout=30)[0]
+    finally:
+        proc.terminate()
+        stdout, stderr = proc.communicate(timeout=60)
+        replies.close()
+    assert proc.returncode == 0, stderr
+    assert "landmarks of" in stdout and "2 examples" in stdout
+    # --load brings the hands model back by itself (no --model)
+    proc, port = _start_osc(tmp_path, "--video", str(clip), "--load",
+                            str(tmp_path / "saves" / "room.p5knn"), "--send",
+                            f"127.0.0.1:{out.port}")
+    try:
+        assert "hands features (129 numbers)" in proc.first_lines[0]
+        while not out.messages.empty():
+            out.messages.get()
+        assert out.wait_for("/p5knn/label", timeout=60) == ("open",)
+    finally:
+        proc.terminate()
+        stdout, stderr = proc.communicate(timeout=60)
+        out.close()
+    assert proc.returncode == 0, stderr
+    refused = cli("osc", "--load", str(tmp_path / "saves" / "room.p5knn"), "--model", "pose",
+                  "--features", "--listen", "127.0.0.1:0", cwd=tmp_path)
+    assert refused.returncode == 2 and "holds hands features, not pose" in refused.stderr
+
+
+def _start_osc(cwd: Path, *args: str) -> tuple[subprocess.Popen, int]:
+    """``p5knn osc ARGS`` listening on a free port; its first two (or three) lines read."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "p5knn", "osc", "--listen",
+                             f"127.0.0.1:{port}", "--seconds", "120", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    lines = [proc.stdout.readline(), proc.stdout.readline()]
+    if "--send-landmarks" in args:
+        lines.append(proc.stdout.readline())
+    assert "listening on 127.0.0.1" in lines[0], lines
+    proc.first_lines = lines  # type: ignore[attr-defined]
+    return proc, port

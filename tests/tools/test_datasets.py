@@ -41,3 +41,16 @@ def test_photo_vs_drawing_set(tmp_path):
     folder = datasets.photo_vs_drawing(tmp_path / "pvd")
     paths, labels = load_folder(folder)
     assert labels.count("photo") == labels.count("drawing") >= 20
+
+
+def test_hand_vs_none_is_seeded_and_has_both_classes(tmp_path):
+    if not all((datasets.OPENCV_DATA / name).is_file() for name in datasets.HAND_PHOTOS):
+        pytest.skip("needs Debian's opencv-doc (photos of hands)")
+    first = datasets.hand_vs_none(tmp_path / "a", per_class=4, seed=3)
+    again = datasets.hand_vs_none(tmp_path / "b", per_class=4, seed=3)
+    paths, labels = load_folder(first)
+    assert labels == ["hand"] * 4 + ["none"] * 4
+    for path in paths:
+        twin = again / path.parent.name / path.name
+        assert twin.read_bytes() == path.read_bytes()
+    assert all(cv2.imread(str(p)).shape[2] == 3 for p in paths)

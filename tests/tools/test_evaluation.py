@@ -96,3 +96,72 @@ def test_few_shot_curve(clipart, mobilenet):
         for n in (1, 5):
             mean, sd = table[method][n]
             assert 0 <= mean <= 1 and sd >= 0
+
+
+# ------------------------------------------------------------------ keypoints (issue 12)
+
+@pytest.fixture(scope="module")
+def hands():
+    import p5knn
+
+    extractor = p5knn.feature_extractor("hands")
+    yield extractor
+    extractor.close()
+
+
+def test_knn_on_hand_keypoints_of_real_photos(hand_set, hands):
+    paths, labels = load_folder(hand_set)
+    PER_CLASS = labels.count("hand")
+    assert labels.count("none") == PER_CLASS >= 12
+    data = evaluation.Dataset(paths, labels, hands, progress=False)
+    assert data.features().shape == (2 * PER_CLASS, 129)
+    # every photo of a hand has it found, no photo without one has one
+    assert data.not_found_by_class() == {"hand": [0, PER_CLASS], "none": [PER_CLASS, PER_CLASS]}
+    pixels, knn = evaluation.compare(data, ["pixels", "knn"], test_size=0.3, seed=0, k=1)
+    assert knn.model == "hands" and knn.not_found == data.not_found_by_class()
+    assert knn.accuracy >= 0.9 and knn.n_test == 2 * round(0.3 * PER_CLASS)
+    assert knn.to_dict()["not_found"]["none"] == [PER_CLASS, PER_CLASS]
+    # a flipped photo is a left hand (the vector's other slot): a few shots miss some
+    table = evaluation.few_shot(data, shots=(1, 5), repeats=2, methods=("knn",))
+    assert table["knn"][5][0] >= 0.85 and table["knn"][5][0] >= table["knn"][1][0]
+    # the Python API takes the model's name too
+    again = evaluation.evaluate("knn", paths, labels, test_size=0.3, extractor="hands", k=1)
+    assert again.accuracy == knn.accuracy
+
+
+def test_images_with_nobody_are_counted_and_still_evaluated(covered_hand_set, hands):
+    paths, labels = load_folder(covered_hand_set)
+    COVERED = sum("covered" in p.name for p in paths)
+    PER_CLASS = labels.count("none")
+    assert COVERED and labels.count("hand") == PER_CLASS + COVERED
+    data = evaluation.Dataset(paths, labels, hands, progress=False)
+    counts = data.not_found_by_class()
+    assert counts == {"hand": [COVERED, PER_CLASS + COVERED], "none": [PER_CLASS, PER_CLASS]}
+    result = evaluation.compare(data, ["knn"], test_size=0.3, seed=1, k=1)[0]
+    assert result.n_test + result.n_train == len(paths)   # nobody is left out
+    missing = data.not_found()
+    assert [p.name for p, m in zip(paths, missing) if m and "covered" in p.name] == \
+        [f"covered_{i}.png" for i in range(COVERED)]
+    for item in result.misclassified:   # each says whether a hand was found in it
+        assert item["found"] is not bool(missing[item["index"]])
+    assert report.not_found_lines(counts, "hands") == [
+        f"{COVERED} of {PER_CLASS + COVERED} images in 'hand': no hand found",
+        f"{PER_CLASS} of {PER_CLASS} images in 'none': no hand found"]
+
+
+def test_mobilenet_only_methods_are_refused_for_keypoints(hand_set, hands):
+    paths, labels = load_folder(hand_set)
+    data = evaluation.Dataset(paths, labels, hands, progress=False)
+    for method in ("scratch", "fine-tune"):
+        with pytest.raises(ValueError, match="does not apply to hands keypoints"):
+            evaluation.compare(data, [method])
+    assert evaluation.default_methods(data) == ("pixels", "knn", "head")
+    assert data._features is None   # refused before any work
+
+
+@pytest.mark.slow
+def test_a_head_trains_on_keypoint_vectors(hand_set, hands):
+    paths, labels = load_folder(hand_set)
+    data = evaluation.Dataset(paths, labels, hands, progress=False)
+    head = evaluation.compare(data, ["head"], test_size=0.3, seed=0, epochs=30)[0]
+    assert head.accuracy >= 0.9 and head.not_found is not None
