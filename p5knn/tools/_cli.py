@@ -31,17 +31,20 @@ def _demo(args: argparse.Namespace) -> int:
     from p5knn.live._camera import Camera
     from p5knn.tools._demo_app import run
 
+    model = "hands" if args.hands else "pose" if args.pose else "face" if args.face else \
+        args.model
+    wall = "objects" if model == "mobilenet" else "people"     # the demo source's photos
     if args.video:
-        camera = Camera(args.video)
+        camera = Camera(args.video, mirror=args.mirror)
     elif args.demo or args.autopilot:
-        camera = Camera("demo")
+        camera = Camera("demo", demo_wall=wall, mirror=args.mirror)
     else:
-        camera = Camera(args.camera)
+        camera = Camera(args.camera, demo_wall=wall, mirror=args.mirror)
     labels = [s.strip() for s in args.labels.split(",")] if args.labels else []
     try:
         summary = run(camera, labels=labels, k=args.k, save_path=args.save_path,
                       load_path=args.load, seconds=args.seconds, autopilot=args.autopilot,
-                      screenshot=args.screenshot)
+                      screenshot=args.screenshot, model=model)
     finally:
         camera.close()
     if summary:
@@ -241,6 +244,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--autopilot", action="store_true",
                       help="play a scripted session on the demo source")
     demo.add_argument("--screenshot", help="save the last frame to this PNG")
+    demo.add_argument("--model", default="mobilenet",
+                      choices=["mobilenet", "hands", "pose", "face"],
+                      help="what the classifier sees: MobileNet features (default) or keypoints")
+    shortcut = demo.add_mutually_exclusive_group()
+    shortcut.add_argument("--hands", action="store_true", help="same as --model hands")
+    shortcut.add_argument("--pose", action="store_true", help="same as --model pose")
+    shortcut.add_argument("--face", action="store_true", help="same as --model face")
+    demo.add_argument("--mirror", action="store_true",
+                      help="flip the camera left-right, as a selfie view")
     demo.set_defaults(run=_demo)
     classify = sub.add_parser("classify", help="MobileNet's ImageNet top classes of images")
     classify.add_argument("images", nargs="+")

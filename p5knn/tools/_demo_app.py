@@ -4,6 +4,8 @@ Hold keys 1–9 to record examples of class 1–9 from the camera (or the demo s
 confidence bars and the k nearest examples live; ``s`` save, ``l`` load, ``u`` undo the last
 example, ``x`` delete the nearest example, ``c`` clear all, ``+``/``-`` change k.
 ``autopilot`` plays a scripted session (for machines with no one at the keyboard).
+``model="hands"`` / ``"pose"`` / ``"face"`` classifies keypoints instead of MobileNet features
+and draws the skeleton the classifier saw (the demo source then shows photos of people).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import py5
 
 from p5knn import knn as knn_classifier
+from p5knn.live import _draw as p5knn_draw
 from p5knn.live._camera import Camera
 from p5knn._base.errors import P5KNNError
 
@@ -24,7 +27,20 @@ RECORD_INTERVAL = 1 / 15  # examples per second while a key is held
 THUMB = 56
 COLOURS = [(230, 80, 60), (60, 160, 230), (90, 200, 90), (240, 190, 40), (190, 90, 220),
            (40, 200, 200), (250, 130, 180), (150, 150, 150), (200, 120, 60)]
-AUTOPILOT = [("chelsea", "1", 1.6), ("rocket", "2", 1.6), ("coffee", "3", 1.6)]  # photo, key, s
+#: scripted sessions per model: (photo of the demo wall, key held, seconds)
+AUTOPILOTS = {
+    "mobilenet": [("chelsea", "1", 1.6), ("rocket", "2", 1.6), ("coffee", "3", 1.6)],
+    "hands": [("messi5.jpg", "1", 1.6), ("right04.jpg", "2", 1.6), ("basketball1.png", "3", 1.0)],
+    "pose": [("messi5.jpg", "1", 1.6), ("basketball1.png", "2", 1.6), ("astronaut", "3", 1.6)],
+    "face": [("astronaut", "1", 1.6), ("camera", "2", 1.6), ("messi5.jpg", "3", 1.0)],
+}
+#: what the autopilot calls its classes
+AUTOPILOT_LABELS = {"mobilenet": ["chelsea", "rocket", "coffee"],
+                    "hands": ["open hand", "gripping", "no hand"],
+                    "pose": ["kick", "dribble", "upright"],
+                    "face": ["smiling", "serious", "no face"]}
+SETTLE = 0.35  # seconds the autopilot waits on a new photo before recording (the view moves)
+KEYPOINTS = ("hands", "pose", "face")
 
 
 class DemoSketch(py5.Sketch):
@@ -33,11 +49,13 @@ class DemoSketch(py5.Sketch):
     def __init__(self, camera: Camera, labels: Sequence[str] = (), k: int = 3,
                  save_path: str | Path = "p5knn_demo.p5knn", load_path: str | None = None,
                  seconds: float | None = None, autopilot: bool = False,
-                 screenshot: str | None = None) -> None:
+                 screenshot: str | None = None, model: str = "mobilenet") -> None:
         super().__init__()
         self.camera = camera
+        self.model = model
+        self.script = AUTOPILOTS[model]
         if autopilot and not labels:
-            labels = [photo for photo, _, _ in AUTOPILOT]
+            labels = AUTOPILOT_LABELS[model]
         self.names = {str(i + 1): (labels[i] if i < len(labels) else str(i + 1))
                       for i in range(9)}
         self.k = k
@@ -57,6 +75,7 @@ class DemoSketch(py5.Sketch):
         self.pointer = (0.5, 0.5)
         self.thumbs: dict[int, Any] = {}
         self.summary: dict[str, Any] = {}
+        self.checks: dict[str, Any] = {}   #: autopilot: photo → what was predicted on it
         if camera.demo is not None:
             camera.demo.pointer = self._pointer
 
@@ -83,10 +102,12 @@ class DemoSketch(py5.Sketch):
         self.size(CAM_W + PANEL_W, CAM_H, self.JAVA2D)
 
     def setup(self) -> None:
-        self.window_title("p5knn demo — hold 1–9 to teach")
+        what = "" if self.model == "mobilenet" else f" ({self.model})"
+        self.window_title(f"p5knn demo{what} — hold 1–9 to teach")
         self.text_font(self.create_font("DejaVu Sans", 14))
-        self.knn = knn_classifier.create(k=self.k, thumbnails=THUMB, sketch=self,
-                                         balanced=True)
+        options = {"metric": "euclidean"} if self.model in KEYPOINTS else {}
+        self.knn = knn_classifier.create(self.model, k=self.k, thumbnails=THUMB, sketch=self,
+                                         balanced=True, **options)
         if self.load_path:
             self._load(self.load_path)
         self.knn.classify_start(self.camera, self.got, on_error=self.failed)
@@ -95,18 +116,21 @@ class DemoSketch(py5.Sketch):
     def _autopilot(self, t: float) -> None:
         demo = self.camera.demo
         at = 0.3
-        for photo, key, length in AUTOPILOT:
+        for photo, key, length in self.script:
             if at <= t < at + length:
                 x, y = demo.photo_position(photo)
                 wobble = 0.03 * np.sin(7 * t)
                 self.pointer = (min(max(x + wobble, 0), 1), y)
-                self.held = {key}
+                # record once the camera shows this photo, never the view it comes from
+                self.held = {key} if t >= at + SETTLE else set()
                 return
             at += length
         self.held = set()
         phase = (t - at) / 2.0
-        photo = [p for p, _, _ in AUTOPILOT][int(phase) % len(AUTOPILOT)]
+        photo = [p for p, _, _ in self.script][int(phase) % len(self.script)]
         self.pointer = demo.photo_position(photo)
+        if phase - int(phase) > 0.6 and self.result is not None:   # settled on this photo
+            self.checks[photo] = self.result.label
 
     def draw(self) -> None:
         now = time.perf_counter()
@@ -119,6 +143,10 @@ class DemoSketch(py5.Sketch):
         self._record(now)
         self.background(24)
         self.image(self.camera.py5_image(self), 0, 0, CAM_W, CAM_H)
+        if self.model in KEYPOINTS:  # what the classifier saw in its latest frame
+            found = self.knn.extractor.last_found
+            p5knn_draw.skeleton(found, 0, 0, (CAM_W / self.camera.width,
+                                              CAM_H / self.camera.height), sketch=self)
         self._draw_panel()
         self._draw_neighbors()
         if self.seconds and t >= self.seconds:
@@ -196,7 +224,10 @@ class DemoSketch(py5.Sketch):
             self.rect(x, CAM_H - 22, THUMB, 18)
             self.fill(255)
             self.text_size(11)
-            self.text(f"{n.label} {n.similarity:.2f}", x + 3, CAM_H - 9)
+            caption, score = str(n.label), f" {n.similarity:.2f}"
+            while caption and self.text_width(caption + score) > THUMB - 5:   # never overlap
+                caption = caption[:-2] + "…" if len(caption) > 2 else ""
+            self.text(caption + score, x + 3, CAM_H - 9)
             x += THUMB + 6
         self.text_size(13)
 
@@ -271,6 +302,9 @@ class DemoSketch(py5.Sketch):
             "frame_ms_p95": float(np.percentile(times, 95) * 1000),
             "predictions": self.predictions, "examples": self.knn.get_count_by_label(),
             "last_label": None if self.result is None else self.result.label,
+            "model": self.model, "taught": {photo: self.names[key] for photo, key, _ in
+                                            self.script} if self.autopilot else {},
+            "checks": self.checks,
             "latency_ms_p50": float(np.median(self.latencies) * 1000) if self.latencies else None,
         }
         self.knn.classify_stop(wait=False)
