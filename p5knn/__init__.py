@@ -9,7 +9,7 @@ learns your labels from a handful of examples, the way ml5.js's ``KNNClassifier`
     result = knn.predict_class(frame)
 
 Nothing here imports py5 at load time (``import py5`` needs a display), nor TensorFlow.
-The layers, top to bottom: ``tools`` → ``training`` → ``knn`` → ``features`` → ``live`` →
+The layers, top to bottom: ``tools`` → ``training``, ``gestures`` → ``knn`` → ``features`` → ``live`` →
 ``_base``; a layer imports only the ones below it.
 """
 
@@ -20,8 +20,8 @@ from p5knn._base.errors import (CorruptFileError, EmptyClassifierError, FeatureS
 from p5knn._base.version import __version__
 from p5knn.features import (FeatureExtractor, KeypointExtractor, feature_extractor,
                             imagenet_classes)
-from p5knn import draw, knn_regressor
-from p5knn._base.results import Classification
+from p5knn import draw, gesture_classifier, knn_regressor
+from p5knn._base.results import Classification, GestureResult
 from p5knn.knn import (AutosaveWarning, KNNClassifier, KNNRegressor, KNNResult, KTooLargeWarning,
                        Neighbor, RegressionResult)
 from p5knn.live import Camera, DemoSource, demo_clip
@@ -30,10 +30,10 @@ from p5knn.training import HeadClassifier, HeadRegressor
 
 __all__ = [
     "AutosaveWarning", "Camera", "Classification", "CorruptFileError", "DemoSource",
-    "EmptyClassifierError", "FeatureExtractor", "FeatureSizeError", "FileKindError",
+    "EmptyClassifierError", "FeatureExtractor", "FeatureSizeError", "FileKindError", "GestureResult",
     "KeypointExtractor",
     "HeadClassifier", "HeadRegressor", "ImageError", "KNNClassifier", "KNNRegressor",
     "KNNResult", "KTooLargeWarning", "ModelError", "Neighbor", "OSCBridge", "P5KNNError",
-    "RegressionResult", "UnknownLabelError", "__version__", "demo_clip", "draw", "feature_extractor",
+    "RegressionResult", "UnknownLabelError", "__version__", "demo_clip", "draw", "feature_extractor", "gesture_classifier",
     "imagenet_classes", "knn_classifier", "knn_regressor",
 ]

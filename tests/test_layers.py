@@ -21,7 +21,8 @@ from pathlib import Path
 
 
 PACKAGE = Path(__file__).resolve().parent.parent / "p5knn"
-LAYERS = {"_base": 0, "live": 1, "features": 2, "knn": 3, "training": 4, "tools": 5}
+LAYERS = {"_base": 0, "live": 1, "features": 2, "knn": 3, "training": 4, "gestures": 4,
+          "tools": 5}
 TOP = len(LAYERS)   #: p5knn/__init__.py, __main__.py, knn_classifier.py, knn_regressor.py
 LAYER_NAMES = {**{v: k for k, v in LAYERS.items()}, TOP: "top level"}
 LAZY = ("py5", "tensorflow", "keras", "usearch")

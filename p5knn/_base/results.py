@@ -76,3 +76,44 @@ class RegressionResult:
     similarity: float = 1.0                      #: similarity of the nearest example
     k: int = 0                                   #: neighbours averaged
     frame_time: float | None = None              #: ``perf_counter()`` when the input arrived
+
+
+@dataclass(frozen=True)
+class GestureResult:
+    """What a gesture classifier recognised: the nearest recorded gesture by dynamic time
+    warping.
+
+    ``distance`` is the DTW distance to the nearest recorded gesture (of ``label``),
+    ``distances`` the nearest distance per label (class order; streaming leaves out labels
+    whose gestures could not be that close), ``threshold`` the match threshold: farther than
+    it, the answer is ``unknown``. ``confidences`` turns distances into 0…1 scores
+    (1 − distance / threshold), for bars.
+
+    Example
+    -------
+    >>> r = gestures.classify(path)
+    >>> r.label, round(r.distance, 2), r.unknown
+    ('circle', 1.37, False)
+    """
+
+    label: Label                       #: the answer (the unknown label when unknown)
+    distance: float                    #: DTW distance to the nearest recorded gesture
+    distances: dict[Label, float]      #: nearest distance per label
+    unknown: bool = False              #: True when nothing recorded was within ``threshold``
+    threshold: float = float("inf")    #: the match threshold used
+    frames: int = 0                    #: frames the input (or the matched stretch) spanned
+    frame_time: float | None = None    #: ``perf_counter()`` when the last frame arrived
+
+    @property
+    def confidences(self) -> dict[Label, float]:
+        """Per label, 1 − distance / threshold, clipped to 0…1 (1 for all matches when the
+        threshold is infinite — a single recorded gesture)."""
+        if not np.isfinite(self.threshold) or self.threshold <= 0:
+            return {label: 1.0 if label == self.label else 0.0 for label in self.distances}
+        return {label: float(min(1.0, max(0.0, 1.0 - d / self.threshold)))
+                for label, d in self.distances.items()}
+
+    @property
+    def confidence(self) -> float:
+        """The answer's confidence (0 when unknown)."""
+        return 0.0 if self.unknown else self.confidences.get(self.label, 0.0)

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
-import stat
 import json
 import zipfile
 import zlib
@@ -27,7 +25,8 @@ import numpy as np
 
 from p5knn._base import safe_json as safe_json
 from p5knn._base.atomic import atomic_file
-from p5knn._base.errors import CorruptFileError
+from p5knn._base.errors import CorruptFileError, FileKindError
+from p5knn._base.regular import open_regular
 from p5knn.knn import _ml5
 from p5knn.knn._saved import SavedData, validate
 from p5knn.knn._store import MAX_FEATURE_SIZE
@@ -220,28 +219,18 @@ def load_any(path: str | Path) -> SavedData:
     """Load a native or ml5 file, telling them apart by content. The file is opened once
     (without blocking, so a pipe cannot hang it) and must be a regular file."""
     path = Path(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"classifier file not found: {path}") from None
-    except IsADirectoryError:
-        raise CorruptFileError(f"{path} is a folder, not a classifier file") from None
-    except OSError as exc:
-        raise CorruptFileError(f"{path}: cannot be read ({exc})") from exc
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise CorruptFileError(f"{path} is a folder, not a classifier file")
-        raise CorruptFileError(f"{path} is not a regular file (a device, pipe or socket)")
-    with os.fdopen(fd, "rb") as handle:
+    opened, size = open_regular(path, "classifier file")
+    with opened as handle:
         head = handle.read(64)
         handle.seek(0)
         if head.startswith(b"PK"):
-            return load_native(path, handle, info.st_size)
+            return load_native(path, handle, size)
+        if head.startswith(b'{"format":"p5knn-gestures"'):
+            raise FileKindError(f"{path} is a gesture classifier file: load it with "
+                                "p5knn.gesture_classifier.load()")
         if head.lstrip()[:1] == b"{":
-            if info.st_size > _ml5.MAX_JSON_BYTES:
-                raise CorruptFileError(f"{path}: {info.st_size} bytes of ml5 JSON, more than the "
+            if size > _ml5.MAX_JSON_BYTES:
+                raise CorruptFileError(f"{path}: {size} bytes of ml5 JSON, more than the "
                                        f"{_ml5.MAX_JSON_BYTES} p5knn reads; use the p5knn format")
             raw = handle.read(_ml5.MAX_JSON_BYTES + 1)
             return _ml5.load(path, raw)
