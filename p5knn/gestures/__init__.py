@@ -16,7 +16,8 @@ from p5knn.gestures._classifier import GestureClassifier
 def create(model: Any = None, *, window: str | int | float = "learned",
            threshold: str | float = "learned", normalize: str = "dims", max_length: int = 32,
            settle: int = 3, refractory: int | None = None, unknown_label: Label = "unknown",
-           sketch: Any = None, callbacks: str = "auto", **extractor_options: Any
+           keypoints: str = "both", sketch: Any = None, callbacks: str = "auto",
+           **extractor_options: Any
            ) -> GestureClassifier:
     """A gesture classifier: record a few examples of each movement, then recognise them.
 
@@ -50,6 +51,11 @@ def create(model: Any = None, *, window: str | int | float = "learned",
         the gesture's length).
     unknown_label : str or int
         The label of an "unknown" answer.
+    keypoints : {"both", "position", "shape"}
+        With ``"hands"``, ``"pose"`` or ``"face"``, what a frame's vector holds: the keypoint
+        vector (``"shape"``: the hand's sign, wherever it is), where the hand/body/face is in
+        the frame (``"position"``: x, y in 0…1 — swipes, circles in the air), or ``"both"``
+        (default: the position weighted ×8 so the path counts about as much as the shape).
     sketch, callbacks
         Where callbacks run, as for KNN classifiers.
     **extractor_options
@@ -74,8 +80,8 @@ def create(model: Any = None, *, window: str | int | float = "learned",
         raise TypeError(f"extractor options {sorted(extractor_options)} need a model name")
     return GestureClassifier(extractor, window=window, threshold=threshold,
                              normalize=normalize, max_length=max_length, settle=settle,
-                             refractory=refractory, unknown_label=unknown_label, sketch=sketch,
-                             callbacks=callbacks)
+                             refractory=refractory, unknown_label=unknown_label,
+                             keypoints=keypoints, sketch=sketch, callbacks=callbacks)
 
 
 def load(path: str | Path, **options: Any) -> GestureClassifier:

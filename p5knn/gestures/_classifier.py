@@ -19,6 +19,29 @@ from p5knn.live._background import Background
 from p5knn.live._report import Callback, ErrorCallback
 
 MAX_FRAMES, MAX_DIMS, MAX_GESTURES = _dtw.MAX_FRAMES, _dtw.MAX_DIMS, _dtw.MAX_GESTURES
+KEYPOINT_PARTS = ("both", "position", "shape")
+#: keypoints="both": the position's weight, so that a hand's path counts about as much as its
+#: shape (≈ √(shape numbers / 2) for hands)
+POSITION_WEIGHT = 8.0
+
+
+def keypoint_frame(extractor: Any, image: Any, bands: str, part: str) -> np.ndarray:
+    """One frame of a keypoint gesture: the extractor's vector (``"shape"``), where the first
+    hand, body or face is — x, y of its landmarks' centre in 0…1 of the frame, (0, 0) when
+    nobody — (``"position"``), or both, the position weighted by :data:`POSITION_WEIGHT`."""
+    found = extractor.detect(image, bands)
+    if part == "shape":
+        return np.asarray(extractor.vector(found), np.float32)
+    shape = getattr(image, "shape", None)
+    if shape is None:
+        shape = images.to_rgb(image, bands).shape
+    where = np.zeros(2, np.float32)
+    if found:
+        centre = np.asarray(found[0].landmarks, np.float32)[:, :2].mean(axis=0)
+        where = centre / np.array([shape[1], shape[0]], np.float32)
+    if part == "position":
+        return where
+    return np.concatenate([extractor.vector(found), POSITION_WEIGHT * where]).astype(np.float32)
 
 
 def as_sequence(sequence: Any, dims: int | None = None) -> np.ndarray:
@@ -69,8 +92,11 @@ class GestureClassifier:
     def __init__(self, extractor: Any = None, *, window: str | int | float = "learned",
                  threshold: str | float = "learned", normalize: str = "dims",
                  max_length: int = 32, settle: int = 3, refractory: int | None = None,
-                 unknown_label: Label = "unknown", sketch: Any = None,
-                 callbacks: str = "auto") -> None:
+                 unknown_label: Label = "unknown", keypoints: str = "both",
+                 sketch: Any = None, callbacks: str = "auto") -> None:
+        if keypoints not in KEYPOINT_PARTS:
+            raise ValueError(f"keypoints must be one of {KEYPOINT_PARTS}, got {keypoints!r}")
+        self.keypoints = keypoints
         if normalize not in _dtw.NORMALIZE:
             raise ValueError(f"normalize must be one of {_dtw.NORMALIZE}, got {normalize!r}")
         if window != "learned" and (isinstance(window, bool) or not isinstance(
@@ -123,12 +149,25 @@ class GestureClassifier:
         """Numbers per frame (None before the first gesture)."""
         return self._dims
 
+    def image_vector(self, image: Any, bands: str = "RGB") -> np.ndarray:
+        """The vector one image frame becomes: the extractor's features; for keypoints
+        (``"hands"``, ``"pose"``, ``"face"``), what ``keypoints=`` chose (see ``create``).
+
+        Example
+        -------
+        >>> p5knn.gesture_classifier.create("hands").image_vector(frame).shape
+        (131,)
+        """
+        ex = self.extractor
+        if not hasattr(ex, "detect"):
+            return np.asarray(ex.infer(image, bands), np.float32)
+        return keypoint_frame(ex, image, bands, self.keypoints)
     def _vectors(self, frames: Any) -> Any:
         """Image frames become feature vectors (with an extractor); vectors stay."""
         if self.extractor is not None and not isinstance(frames, np.ndarray):
             items = list(frames)
             if items and images.is_image_like(items[0]):
-                return np.stack([self.extractor.infer(item) for item in items])
+                return np.stack([self.image_vector(item) for item in items])
             return items
         return frames
 
@@ -479,6 +518,7 @@ class GestureClassifier:
             options = data["options"]
             self.window_option, self.threshold_option = options["window"], options["threshold"]
             self.normalize, self.max_length = options["normalize"], options["max_length"]
+            self.keypoints = options["keypoints"]
             self._raw = data["gestures"]
             self._ids = data["class_ids"]
             self._labels = data["labels"]

@@ -87,8 +87,8 @@ class Normalizer:
             frames = np.concatenate(examples).astype(np.float64)
             self.mean = frames.mean(axis=0)
             std = frames.std(axis=0)
-            floor = max(float(std.max()) * 1e-3, 1e-9)   # constant dimensions stay constant
-            self.scale = np.maximum(std, floor)
+            constant = std <= 1e-9 * np.maximum(1.0, np.abs(self.mean))
+            self.scale = np.where(constant, 1.0, std)   # constant numbers stay constant
 
     def __call__(self, seq: np.ndarray) -> np.ndarray:
         seq = np.asarray(seq, np.float64)

@@ -1,7 +1,7 @@
 """Gesture classifier files (``.p5gestures``): one UTF-8 JSON object, written atomically.
 
     {"format": "p5knn-gestures", "version": 1, "p5knn": "…", "model": null | "hands" | …,
-     "dims": D, "options": {"window", "threshold", "normalize", "max_length"},
+     "dims": D, "options": {"window", "threshold", "normalize", "max_length", "keypoints"},
      "labels": [label, …], "gestures": [{"label": class index, "frames": [[D numbers], …]}, …],
      "sha256": hex digest of everything above}
 
@@ -48,7 +48,8 @@ def save(g: Any, path: str | Path) -> Path:
             "format": FORMAT, "version": VERSION, "p5knn": __version__,
             "model": getattr(g.extractor, "name", None), "dims": g.dims or 0,
             "options": {"window": g.window_option, "threshold": g.threshold_option,
-                        "normalize": g.normalize, "max_length": g.max_length},
+                        "normalize": g.normalize, "max_length": g.max_length,
+                        "keypoints": g.keypoints},
             "labels": list(g._labels),
             "gestures": [{"label": int(c), "frames": r.astype(float).tolist()}
                          for r, c in zip(g._raw, g._ids)],
@@ -67,7 +68,7 @@ def _options(raw: Any, where: str) -> dict[str, Any]:
     from p5knn.gestures._dtw import MAX_FRAMES
 
     if not isinstance(raw, dict) or set(raw) != {"window", "threshold", "normalize",
-                                                  "max_length"}:
+                                                  "max_length", "keypoints"}:
         raise _fail(where, "options are missing or not what p5knn writes")
     window, threshold = raw["window"], raw["threshold"]
     if window != "learned" and (isinstance(window, bool) or not isinstance(window, (int, float))
@@ -78,6 +79,8 @@ def _options(raw: Any, where: str) -> dict[str, Any]:
         raise _fail(where, f"bad threshold {threshold!r}")
     if raw["normalize"] not in _dtw.NORMALIZE:
         raise _fail(where, f"bad normalize {raw['normalize']!r}")
+    if raw["keypoints"] not in ("both", "position", "shape"):
+        raise _fail(where, f"bad keypoints {raw['keypoints']!r}")
     length = raw["max_length"]
     if isinstance(length, bool) or not isinstance(length, int) or not 2 <= length <= MAX_FRAMES:
         raise _fail(where, f"bad max_length {length!r}")
@@ -104,7 +107,11 @@ def read(path: str | Path) -> dict[str, Any]:
                            f"version {VERSION}")
     if set(data) != set(HEADER) | {"sha256"}:
         raise _fail(where, "fields missing or unexpected")
-    if data["sha256"] != _digest(data):
+    try:
+        digest = _digest(data)
+    except (ValueError, TypeError):            # NaN or infinity written into the file
+        raise _fail(where, "numbers JSON cannot hold (NaN or infinity)") from None
+    if data["sha256"] != digest:
         raise _fail(where, "checksum mismatch: the file was changed or damaged")
     model = data["model"]
     if model is not None and not isinstance(model, str):

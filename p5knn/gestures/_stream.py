@@ -42,7 +42,7 @@ class Stream:
     def _vector(self, frame: Any, bands: str = "RGB") -> np.ndarray:
         owner = self.owner
         if owner.extractor is not None and images.is_image_like(frame):
-            frame = owner.extractor.worker.submit(owner.extractor.infer, frame, bands).result()
+            frame = owner.extractor.worker.submit(owner.image_vector, frame, bands).result()
         vec = np.asarray(frame, np.float64).reshape(-1)
         if owner.dims is not None and vec.size != owner.dims:
             raise FeatureSizeError(f"frames have {owner.dims} numbers here, got {vec.size}")
