@@ -14,7 +14,7 @@ from p5knn.gestures._classifier import GestureClassifier
 
 
 def create(model: Any = None, *, window: str | int | float = "learned",
-           threshold: str | float = "learned", normalize: str = "dims", max_length: int = 32,
+           threshold: str | float = "learned", normalize: str = "dims", max_length: int = 64,
            settle: int = 3, refractory: int | None = None, unknown_label: Label = "unknown",
            keypoints: str = "both", sketch: Any = None, callbacks: str = "auto",
            **extractor_options: Any

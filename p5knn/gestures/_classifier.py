@@ -17,6 +17,7 @@ from p5knn.gestures._stream import Stream
 from p5knn.knn._labels import clean_label
 from p5knn.live._background import Background
 from p5knn.live._report import Callback, ErrorCallback
+from p5knn.live._steady import Steady
 
 MAX_FRAMES, MAX_DIMS, MAX_GESTURES = _dtw.MAX_FRAMES, _dtw.MAX_DIMS, _dtw.MAX_GESTURES
 KEYPOINT_PARTS = ("both", "position", "shape")
@@ -91,7 +92,7 @@ class GestureClassifier:
 
     def __init__(self, extractor: Any = None, *, window: str | int | float = "learned",
                  threshold: str | float = "learned", normalize: str = "dims",
-                 max_length: int = 32, settle: int = 3, refractory: int | None = None,
+                 max_length: int = 64, settle: int = 3, refractory: int | None = None,
                  unknown_label: Label = "unknown", keypoints: str = "both",
                  sketch: Any = None, callbacks: str = "auto") -> None:
         if keypoints not in KEYPOINT_PARTS:
@@ -326,8 +327,8 @@ class GestureClassifier:
                 raise EmptyClassifierError("no gestures recorded yet: add_gesture() or "
                                            "start_recording() first")
             normalizer = _dtw.Normalizer(self.normalize, self._raw)
-            prepared = [_dtw.prepare(r, normalizer, self.max_length) for r in self._raw]
-            length = max(len(p) for p in prepared)
+            length = _dtw.common_length(self._raw, self.max_length)
+            prepared = [_dtw.prepare(r, normalizer, length) for r in self._raw]
             ids = np.asarray(self._ids)
             if self.window_option == "learned":
                 window, self.window_scores = _dtw.learn_window(prepared, ids, length)
@@ -337,12 +338,12 @@ class GestureClassifier:
                     else int(self.window_option)
                 self.window_scores = {}
             if self.threshold_option == "learned":
-                threshold = _dtw.learn_threshold(_dtw.pairwise(prepared, window), ids)
+                thresholds = _dtw.learn_thresholds(_dtw.pairwise(prepared, window), ids)
             else:
-                threshold = float(self.threshold_option)
+                thresholds = np.full(len(ids), float(self.threshold_option))
             labels = [self._labels[i] for i in self._ids]
             self._templates = Templates(self._raw, labels, normalizer, self.max_length,
-                                        window, threshold)
+                                        window, thresholds)
             return self._templates
 
     @property
@@ -351,25 +352,33 @@ class GestureClassifier:
         return self._model().window
 
     @property
+    def thresholds(self) -> dict[Label, float]:
+        """Each label's match threshold (learned unless given): a gesture farther than its
+        nearest label's threshold is "unknown", and never fires in a stream."""
+        t = self._model()
+        return {label: float(t.thresholds[t.labels.index(label)]) for label in self.labels}
+
+    @property
     def threshold(self) -> float:
-        """The match threshold in use (learned unless given): farther is "unknown"."""
+        """The loosest label's threshold (the given one when ``threshold=`` was a number)."""
         return self._model().threshold
 
     # ------------------------------------------------------------------ answers
     def _classify_now(self, sequence: Any) -> GestureResult:
         t = self._model()
         seq = as_sequence(self._vectors(sequence), self._dims)
-        query = _dtw.prepare(seq, t.normalizer, t.max_length)
+        query = _dtw.prepare(seq, t.normalizer, t.length)
         distances = _dtw.to_many(t.prepared, query, t.window)
         nearest: dict[Label, float] = {}
         for label, d in zip(t.labels, distances):
             nearest[label] = min(nearest.get(label, np.inf), float(d))
         nearest = {label: nearest[label] for label in self.labels if label in nearest}
         best = int(np.argmin(distances))
-        unknown = bool(distances[best] > t.threshold)
+        unknown = bool(distances[best] > t.thresholds[best])
         return GestureResult(label=self.unknown_label if unknown else t.labels[best],
                              distance=float(distances[best]), distances=nearest,
-                             unknown=unknown, threshold=t.threshold, frames=len(seq))
+                             unknown=unknown, threshold=float(t.thresholds[best]),
+                             frames=len(seq))
 
     def classify(self, sequence: Any, *, callback: Callback | None = None,
                  on_error: ErrorCallback | None = None, wait: bool | None = None) -> Any:
@@ -386,7 +395,7 @@ class GestureClassifier:
         -------
         GestureResult
             ``label``, ``distance``, ``distances`` (per label), ``unknown`` (farther than
-            :attr:`threshold`), or a ``Future`` of it.
+            the nearest label's threshold, :attr:`thresholds`), or a ``Future`` of it.
 
         Example
         -------
@@ -451,7 +460,8 @@ class GestureClassifier:
         return self.stream.recording is not None
 
     def classify_start(self, source: Any, callback: Callback, *, fps: float | None = 30.0,
-                       on_error: ErrorCallback | None = None, bands: str = "RGB") -> None:
+                       on_error: ErrorCallback | None = None, bands: str = "RGB",
+                       steady: Steady | dict | None = None) -> None:
         """Watch a stream and call ``callback(result)`` once per recognised gesture.
 
         Parameters
@@ -469,12 +479,25 @@ class GestureClassifier:
             Gets exceptions (else printed once).
         bands : str
             Channel order of image arrays from a function.
+        steady : p5knn.Steady or dict, optional
+            Turn the recognised gestures (events) into a steady label (off by default): a
+            :class:`p5knn.Steady` or a dict of its options (``unknown_label`` defaults to
+            this classifier's). Useful here: ``timeout=S`` — the callback also gets an
+            unknown result (the last gesture, relabelled) once no gesture was recognised for
+            S seconds, checked at every frame the stream reads (with ``source=None``: at
+            every :meth:`add_frame`); ``on_change=True`` — a gesture recognised again while
+            it is still the steady label (before the timeout) is not sent again.
+            ``majority`` and ``min_stable`` count recognised gestures, not frames
+            (``min_stable=2``: a gesture is sent once it was recognised twice in a row):
+            usually leave them off. :meth:`add_frame` still returns the raw answer.
 
         Example
         -------
         >>> g.classify_start(lambda: (py5.mouse_x, py5.mouse_y), got)
+        >>> g.classify_start(None, got, steady={"timeout": 1.0, "on_change": True})
         """
-        self.stream.start(source, callback, fps, on_error, bands)
+        self.stream.start(source, callback, fps, on_error, bands,
+                          Steady.from_option(steady, self.unknown_label))
 
     def classify_stop(self) -> None:
         """Stop :meth:`classify_start` (safe when it is not running)."""

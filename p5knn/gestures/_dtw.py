@@ -107,14 +107,22 @@ def size(seq: np.ndarray) -> float:
     return float(np.sqrt((centred ** 2).sum(axis=1).mean()))
 
 
-def prepare(seq: np.ndarray, normalizer: Normalizer, max_length: int) -> np.ndarray:
-    """Normalised, then resampled to at most ``max_length`` frames, C-contiguous float64."""
-    out = normalizer(seq)
-    return resample(out, min(len(out), max_length))
+def prepare(seq: np.ndarray, normalizer: Normalizer, length: int) -> np.ndarray:
+    """Normalised, then resampled to ``length`` frames, C-contiguous float64."""
+    return resample(normalizer(seq), length)
 
 
-def to_many(templates: Sequence[np.ndarray], query: np.ndarray, window: int) -> np.ndarray:
-    """DTW distance from ``query`` to every template, in one call of the C library.
+def common_length(raw: Sequence[np.ndarray], max_length: int) -> int:
+    """The one length every gesture and query is resampled to: the longest recorded gesture's,
+    at most ``max_length`` (equal lengths keep DTW's window as narrow as learned, and make
+    speed not matter)."""
+    return max(2, min(max_length, max(len(r) for r in raw)))
+
+
+def to_many(templates: Sequence[np.ndarray], query: np.ndarray, window: int,
+            max_dist: float | None = None) -> np.ndarray:
+    """DTW distance from ``query`` to every template, in one call of the C library
+    (``max_dist``: stop early on a template once farther than this; it then gets infinity).
 
     Example
     -------
@@ -124,8 +132,11 @@ def to_many(templates: Sequence[np.ndarray], query: np.ndarray, window: int) -> 
     if not templates:
         return np.zeros(0)
     n = len(templates)
+    extra = {"max_dist": max_dist} if max_dist is not None and \
+        np.isfinite(max_dist) else {}
     got = dtw().distance_matrix_fast(list(templates) + [query], window=max(0, int(window)),
-                                     block=((0, n), (n, n + 1)), compact=True, parallel=False)
+                                     block=((0, n), (n, n + 1)), compact=True, parallel=False,
+                                     **extra)
     return np.asarray(got, np.float64)
 
 
@@ -163,27 +174,42 @@ def learn_window(seqs: Sequence[np.ndarray], class_ids: np.ndarray, length: int,
     return min(w for w, s in scores.items() if s == best), scores
 
 
-def learn_threshold(matrix: np.ndarray, class_ids: np.ndarray) -> float:
-    """How close a new gesture must be to count as one of the recorded ones: the larger of
-    :data:`THRESHOLD_MARGIN` × the largest leave-one-out distance from a gesture to its
-    nearest same-label gesture, and half the smallest distance between gestures of different
-    labels (closer than that is unambiguous) capped at :data:`THRESHOLD_GAP_CAP` × the first;
-    with one gesture per label, that half gap; with a single gesture, infinity (everything
-    matches it)."""
+def learn_thresholds(matrix: np.ndarray, class_ids: np.ndarray) -> np.ndarray:
+    """How close a new gesture must be to count as one of each label's, per recorded gesture
+    (the threshold of its label). For a label with several gestures: the larger of
+    :data:`THRESHOLD_MARGIN` × the largest leave-one-out distance from one of them to its
+    nearest same-label gesture, and half the smallest distance to another label's gestures
+    (closer than that is unambiguous) capped at :data:`THRESHOLD_GAP_CAP` × the first. A label
+    with one gesture: that half gap, capped at :data:`THRESHOLD_GAP_CAP` × the median of the
+    other labels' spreads when there are some. A single gesture: infinity (everything matches
+    it)."""
     class_ids = np.asarray(class_ids)
     count = len(class_ids)
     if count < 2:
-        return float("inf")
+        return np.full(count, np.inf)
     masked = matrix + np.diag(np.full(count, np.inf))
     same = class_ids[:, None] == class_ids[None, :]
     nearest_same = np.where(same, masked, np.inf).min(axis=1)
-    known = nearest_same[np.isfinite(nearest_same)]
-    within = THRESHOLD_MARGIN * float(known.max()) if len(known) else 0.0
-    between = np.where(same, np.inf, masked)
-    gap = 0.5 * float(between.min()) if np.isfinite(between).any() else 0.0
-    if within and gap:
-        return max(within, min(gap, THRESHOLD_GAP_CAP * within))
-    return within or gap or float("inf")
+    nearest_other = np.where(same, np.inf, masked).min(axis=1)
+    spread, gap = {}, {}
+    for label in np.unique(class_ids):
+        mine = class_ids == label
+        known = nearest_same[mine][np.isfinite(nearest_same[mine])]
+        spread[label] = THRESHOLD_MARGIN * float(known.max()) if len(known) else None
+        gap[label] = 0.5 * float(nearest_other[mine].min())
+    spreads = [v for v in spread.values() if v]
+    out = {}
+    for label in spread:
+        within, half_gap = spread[label], gap[label]
+        if within:
+            out[label] = max(within, min(half_gap, THRESHOLD_GAP_CAP * within)) \
+                if np.isfinite(half_gap) else within
+        elif np.isfinite(half_gap):
+            out[label] = min(half_gap, THRESHOLD_GAP_CAP * float(np.median(spreads))) \
+                if spreads else half_gap
+        else:
+            out[label] = np.inf
+    return np.array([out[c] for c in class_ids], np.float64)
 
 
 def end_bound(templates_ends: np.ndarray, query: np.ndarray) -> np.ndarray:

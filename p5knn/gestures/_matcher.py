@@ -1,7 +1,8 @@
 """Streaming recognition: is a recorded gesture ending in the newest frames of a stream?
 
 Every new frame, each recorded gesture (template) is compared by DTW with the stretches of
-history that end now and last 0.75 to 1.33 times as long as it did (five steps); with
+history that end now and last 0.75 to 1.33 times as long as it did (five steps, rounded to a
+6 % grid so that gestures of similar length share a stretch); with
 ``normalize="sequence"`` only stretches of about its size count (within 3×: jitter scaled up
 is not a gesture); a cheap bound (first
 and last frames, :func:`p5knn.gestures._dtw.end_bound`) skips most of them, and the rest go
@@ -23,22 +24,32 @@ from p5knn._base.results import GestureResult, Label
 from p5knn.gestures import _dtw
 
 SPEEDS = (0.75, 0.87, 1.0, 1.15, 1.33)
+SPAN_STEP = 1.06  #: stretch lengths are rounded to steps 6 % apart, so gestures share them
+
+
+def quantize(spans: np.ndarray) -> np.ndarray:
+    """Stretch lengths rounded to a geometric grid (6 % steps): gestures of similar length
+    share one stretch, prepared once and compared in one C call."""
+    step = np.log(SPAN_STEP)
+    return np.round(np.exp(np.round(np.log(np.maximum(spans, 1.0)) / step) * step)).astype(int)
 
 
 class Templates:
     """The recorded gestures as the matcher needs them (made again after every change)."""
 
     def __init__(self, raw: list[np.ndarray], labels: list[Label], normalizer: _dtw.Normalizer,
-                 max_length: int, window: int, threshold: float) -> None:
+                 max_length: int, window: int, thresholds: np.ndarray) -> None:
         self.raw_lengths = np.array([len(r) for r in raw], int)
         self.sizes = np.array([_dtw.size(r) for r in raw]) if normalizer.mode == "sequence" \
             else None
-        self.prepared = [_dtw.prepare(r, normalizer, max_length) for r in raw]
+        self.length = _dtw.common_length(raw, max_length) if raw else 2
+        self.prepared = [_dtw.prepare(r, normalizer, self.length) for r in raw]
         self.labels = labels
         self.normalizer = normalizer
         self.max_length = max_length
         self.window = window
-        self.threshold = threshold
+        self.thresholds = np.asarray(thresholds, np.float64)   #: per gesture (its label's)
+        self.threshold = float(self.thresholds.max()) if len(raw) else np.inf  #: the loosest
         self.ends = np.stack([np.stack([p[0], p[-1]]) for p in self.prepared]) \
             if self.prepared else np.zeros((0, 2, 1))
         self.longest = int(self.raw_lengths.max()) if len(raw) else 0
@@ -74,7 +85,7 @@ class Matcher:
             while len(self._history) > max(keep, 2):
                 self._history.popleft()
             if templates is None or not templates.prepared or not np.isfinite(
-                    templates.threshold):   # one gesture, no threshold: everything would match
+                    templates.thresholds).any():   # one gesture: everything would match it
                 return None
             if self._quiet > 0:
                 self._quiet -= 1
@@ -101,7 +112,7 @@ class Matcher:
         nearest: dict[Label, float] = {}
         best_d, best_i, best_frames = np.inf, -1, 0
         for speed in SPEEDS:
-            spans = np.round(t.raw_lengths * speed).astype(int)
+            spans = quantize(t.raw_lengths * speed)
             for span in np.unique(spans):
                 if span < 2 or span > len(history):
                     continue
@@ -111,23 +122,26 @@ class Matcher:
                     which = which[(ratio <= _dtw.SIZE_RATIO) & (ratio >= 1 / _dtw.SIZE_RATIO)]
                     if not len(which):
                         continue
-                query = _dtw.prepare(history[-span:], t.normalizer, t.max_length)
+                query = _dtw.prepare(history[-span:], t.normalizer, t.length)
                 bound = _dtw.end_bound(t.ends[which], query)
-                for i in which[bound <= t.threshold]:
-                    self.comparisons += 1
-                    d = float(_dtw.dtw().distance_fast(
-                        t.prepared[i], query, window=t.window, use_pruning=True,
-                        max_dist=t.threshold))
-                    if not np.isfinite(d) or d > t.threshold:
+                which = which[bound <= t.thresholds[which]]
+                if not len(which):
+                    continue
+                self.comparisons += len(which)
+                got = _dtw.to_many([t.prepared[i] for i in which], query, t.window,
+                                   max_dist=float(t.thresholds[which].max()))
+                for i, d in zip(which, got):
+                    if not np.isfinite(d) or d > t.thresholds[i]:
                         continue
                     label = t.labels[i]
-                    nearest[label] = min(nearest.get(label, np.inf), d)
+                    nearest[label] = min(nearest.get(label, np.inf), float(d))
                     if d < best_d:
-                        best_d, best_i, best_frames = d, i, int(span)
+                        best_d, best_i, best_frames = float(d), int(i), int(span)
         if best_i < 0:
             return None
         order = {label: None for label in t.labels}            # class order
         nearest = {label: nearest[label] for label in order if label in nearest}
         return GestureResult(label=t.labels[best_i], distance=best_d, distances=nearest,
-                             unknown=False, threshold=t.threshold, frames=best_frames,
+                             unknown=False, threshold=float(t.thresholds[best_i]),
+                             frames=best_frames,
                              frame_time=frame_time)

@@ -18,6 +18,7 @@ from p5knn._base.results import GestureResult, Label
 from p5knn.features import _images as images
 from p5knn.live._frames import stream_frame
 from p5knn.live._report import Callback, ErrorCallback, report_error
+from p5knn.live._steady import Steady
 
 
 MAX_RECORDING = 10_000  #: frames a recording keeps at most (the oldest go first)
@@ -36,6 +37,7 @@ class Stream:
         self._callback: Callback | None = None
         self._on_error: ErrorCallback | None = None
         self._deliver: Any = None
+        self._steady: Steady | None = None
         self.running = False
 
     # ------------------------------------------------------------------ frames
@@ -78,13 +80,15 @@ class Stream:
 
     # ------------------------------------------------------------------ thread
     def start(self, source: Any, callback: Callback, fps: float | None,
-              on_error: ErrorCallback | None, bands: str) -> None:
+              on_error: ErrorCallback | None, bands: str, steady: Steady | None = None) -> None:
         if not callable(callback):
             raise TypeError("callback must be a function taking the result")
         if fps is not None and not (isinstance(fps, (int, float)) and 0 < fps <= 1000):
             raise ValueError(f"fps must be None or a number in (0, 1000], got {fps!r}")
         self.stop()
-        self._callback, self._on_error = callback, on_error
+        if steady is not None:
+            steady.reset()
+        self._callback, self._on_error, self._steady = callback, on_error, steady
         self._deliver = self.owner._live.deliverer()
         self.running = True
         if source is None:
@@ -95,8 +99,15 @@ class Stream:
         self._thread.start()
 
     def deliver(self, result: GestureResult | None) -> None:
-        """Send a recognised gesture to the ``classify_start`` callback."""
-        if result is not None and self.running and self._callback is not None:
+        """Send a recognised gesture to the ``classify_start`` callback. With a Steady
+        filter it goes through ``steady.update`` first, and a frame without a gesture (None)
+        checks its timeout (``steady.tick``): what they return is sent, if anything."""
+        if not self.running or self._callback is None:
+            return
+        steady = self._steady
+        if steady is not None:
+            result = steady.tick() if result is None else steady.update(result)
+        if result is not None:
             self._deliver(self._callback, result, self._on_error)
 
     def _read(self, source: Any, bands: str, last_id: int) -> tuple[Any, str, int]:
@@ -123,6 +134,7 @@ class Stream:
             try:
                 frame, frame_bands, last_id = self._read(source, bands, last_id)
                 if frame is None:
+                    self.deliver(None)                # no new frame: the timeout still runs
                     continue
                 result = self.push(frame, time.perf_counter(), frame_bands)
                 self.deliver(result)

@@ -72,9 +72,11 @@ def test_window_and_threshold_are_learned_or_given() -> None:
     assert g.window in g.window_scores and g.window_scores[g.window] == max(
         g.window_scores.values())
     assert 0 < g.threshold < float("inf")
+    assert set(g.thresholds) == set(g.labels) and g.threshold == max(g.thresholds.values())
+    assert g.thresholds["swipe left"] < g.thresholds["circle"]    # tight label, tight threshold
     fixed = trained(window=4, threshold=0.5)
     assert fixed.window == 4 and fixed.threshold == 0.5 and fixed.window_scores == {}
-    assert trained(window=0.25).window == 8                        # a fraction of max_length
+    assert trained(window=0.25).window == 16                       # a fraction of max_length
     one = p5knn.gesture_classifier.create()
     one.add_gesture(circle(), "circle")
     assert one.threshold == float("inf")                           # one gesture: no unknown
