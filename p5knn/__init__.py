@@ -25,6 +25,7 @@ from p5knn._base.results import Classification, GestureResult
 from p5knn.knn import (AutosaveWarning, KNNClassifier, KNNRegressor, KNNResult, KTooLargeWarning,
                        Neighbor, RegressionResult)
 from p5knn.live import Camera, DemoSource, demo_clip
+from p5knn.live import Steady
 from p5knn.tools import OSCBridge
 from p5knn.training import HeadClassifier, HeadRegressor
 
@@ -37,3 +38,4 @@ __all__ = [
     "RegressionResult", "UnknownLabelError", "__version__", "demo_clip", "draw", "feature_extractor", "gesture_classifier",
     "imagenet_classes", "knn_classifier", "knn_regressor",
 ]
+__all__ += ["Steady"]

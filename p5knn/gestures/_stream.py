@@ -123,7 +123,7 @@ class Stream:
     def _run(self, source: Any, fps: float, bands: str) -> None:
         period = 1.0 / fps
         next_time = time.perf_counter()
-        last_id = -1
+        last_id = 0  # a camera's frame 0 is the blank one before the first grab
         camera = hasattr(source, "__p5knn_frame__")
         while not self._stop.is_set():
             if not camera:

@@ -24,6 +24,7 @@ from p5knn.knn._math import vote
 from p5knn.knn._options import Options, check_count
 from p5knn.live._continuous import ContinuousLoop
 from p5knn.live._report import Callback, ErrorCallback
+from p5knn.live._steady import Steady
 
 #: per-call options ``predict_class`` and ``classify_start`` accept
 CALL_OPTIONS = ("weights", "balanced", "min_similarity")
@@ -227,7 +228,7 @@ class KNNClassifier(ExampleSet):
     def classify_start(self, source: Any, callback: Callback, k: int | None = None, *,
                        on_error: ErrorCallback | None = None, bands: str | None = None,
                        crop: str | None = None, fps: float | None = None,
-                       **options: Any) -> None:
+                       steady: Steady | dict | None = None, **options: Any) -> None:
         """Keep predicting the newest frame of ``source`` and call ``callback(result)`` for
         each, until :meth:`classify_stop` or the sketch ends.
 
@@ -240,10 +241,19 @@ class KNNClassifier(ExampleSet):
         fps : float, optional
             Cap on predictions per second. One prediction is in flight at a time; nothing is
             predicted while the classifier has no examples.
+        steady : p5knn.Steady or dict, optional
+            Steady outputs (off by default): a :class:`p5knn.Steady`, or a dict of its
+            options (``majority``, ``min_stable``, ``timeout``, ``on_change``,
+            ``unknown_label`` — by default this classifier's). Each prediction goes through
+            ``steady.update`` before the callback, which then gets the steady label (and
+            nothing when ``on_change`` finds no change); with ``timeout``, the callback also
+            gets an unknown result when no known answer came for that long (no frames, no
+            examples, only unknown answers). A Steady object given is reset first.
 
         Example
         -------
         >>> knn.classify_start(cam, got)
+        >>> knn.classify_start(cam, got, steady={"majority": 5, "min_stable": 3})
         """
         k = check_count("k", k) if k is not None else self.k
         unknown = set(options) - set(CALL_OPTIONS)
@@ -252,7 +262,10 @@ class KNNClassifier(ExampleSet):
         if not callable(callback):
             raise TypeError("callback must be a function taking the result")
         opts = self._opts.replace(**options)
+        steady = Steady.from_option(steady, opts.unknown_label)
         self.classify_stop()
+        if steady is not None:
+            steady.reset()
         link = self._live.link()
 
         def predict(frame: Any, frame_bands: str) -> KNNResult:
@@ -264,7 +277,7 @@ class KNNClassifier(ExampleSet):
         self._continuous = ContinuousLoop(predict, worker,
                                           (id(self), "continuous"), source, callback, on_error,
                                           self._live.deliverer(), link, bands or self.bands, fps,
-                                          ready=lambda: self._store.count > 0)
+                                          ready=lambda: self._store.count > 0, steady=steady)
 
     def classify_stop(self, wait: bool = True) -> None:
         """Stop :meth:`classify_start` (safe to call when it is not running)."""

@@ -5,11 +5,18 @@ small pump thread that submits the newest frame whenever the worker is free. py5
 ``Py5Graphics`` are read before each ``draw()`` on the animation thread (never half-drawn).
 Every frame reaches the model as a :class:`StreamFrame` of this source, so keypoint
 extractors track landmarks from frame to frame.
+
+With a :class:`~p5knn.live._steady.Steady` filter (``steady=``), each answer goes through
+``steady.update`` on the worker thread right after the prediction, and only what it returns
+reaches the callback (None: nothing); the timeout is checked by the pump (or before each
+``draw()`` for a canvas) and, when it expires, ``steady.tick`` runs as a job on the same worker,
+so the filter's answers reach the callback in the order it gave them, where callbacks run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from typing import Any, Callable
@@ -20,6 +27,7 @@ from p5knn._base.errors import P5KNNError
 from p5knn.live._frames import StreamFrame
 from p5knn.live._py5 import is_py5_object, py5_to_rgb
 from p5knn.live._report import ErrorCallback, report_error
+from p5knn.live._steady import Steady
 from p5knn.live._worker import Deliver, Worker
 
 
@@ -29,8 +37,14 @@ class ContinuousLoop:
     def __init__(self, predict: Callable[[Any, str], Any], worker: Worker, key: Any,
                  source: Any, callback: Callable[[Any], Any], on_error: ErrorCallback | None,
                  deliver: Deliver, link: Any | None, bands: str, fps: float | None,
-                 ready: Callable[[], bool] | None = None) -> None:
+                 ready: Callable[[], bool] | None = None, steady: Steady | None = None
+                 ) -> None:
         self._predict = predict
+        self.steady = steady        #: the Steady filter, or None
+        self._tick_queued = threading.Event()
+        #: the callback behind a Steady filter: None means nothing to send (errors name yours)
+        self._send = functools.wraps(callback)(
+            lambda result: None if result is None else callback(result))
         self._ready = ready
         self._worker = worker
         self._key = key
@@ -46,7 +60,7 @@ class ContinuousLoop:
         self._idle.set()
         self._running = True
         self._last_submit = 0.0
-        self._last_frame_id = -1
+        self._last_frame_id = 0      # a Camera's frame_id 0 is its blank frame: none yet
         self._thread: threading.Thread | None = None
         if is_py5_object(source):
             if link is None:
@@ -76,6 +90,8 @@ class ContinuousLoop:
 
     def tick(self) -> None:
         """Submit the newest frame if nothing is in flight (called by the pump or pre-draw)."""
+        if self._thread is None:
+            self._check_timeout()         # a canvas: no pump, checked before each draw()
         if not self._running or self._in_flight.is_set():
             return
         if self._ready is not None and not self._ready():
@@ -89,16 +105,32 @@ class ContinuousLoop:
         self._in_flight.set()
         self._idle.clear()
         self._last_submit = time.perf_counter()
+        callback = self._callback if self.steady is None else self._send
         future = self._worker.submit_latest(self._key, self._run, frame, bands, frame_time,
-                                            callback=self._callback, on_error=self._on_error,
+                                            callback=callback, on_error=self._on_error,
                                             deliver=self._deliver)
         future.add_done_callback(self._done)
 
     def _run(self, frame: Any, bands: str, frame_time: float) -> Any:
         if isinstance(frame, np.ndarray):  # frames of one stream: keypoints track through them
             frame = StreamFrame(frame, bands, frame_time, id(self.source))
-        result = self._predict(frame, bands)
-        return dataclasses.replace(result, frame_time=frame_time)
+        result = dataclasses.replace(self._predict(frame, bands), frame_time=frame_time)
+        return result if self.steady is None else self.steady.update(result)
+
+    # ------------------------------------------------------------ steady outputs
+    def _check_timeout(self) -> None:
+        """When the Steady timeout has expired, queue ``steady.tick`` on the worker."""
+        steady = self.steady
+        if steady is None or steady.timeout is None or not self._running or \
+                self._tick_queued.is_set() or not steady.timed_out():
+            return
+        self._tick_queued.set()
+        self._worker.submit(self._timeout_job, callback=self._send, on_error=self._on_error,
+                            deliver=self._deliver)
+
+    def _timeout_job(self) -> Any:
+        self._tick_queued.clear()
+        return self.steady.tick() if self._running else None
 
     def _done(self, _future: Any) -> None:
         self._in_flight.clear()
@@ -107,6 +139,7 @@ class ContinuousLoop:
     def _pump(self) -> None:
         camera_like = hasattr(self.source, "wait_for_frame")
         while self._running:
+            self._check_timeout()
             if self._in_flight.is_set():
                 self._idle.wait(0.1)
                 continue
