@@ -21,6 +21,7 @@ from p5knn.live._steady import Steady
 
 MAX_FRAMES, MAX_DIMS, MAX_GESTURES = _dtw.MAX_FRAMES, _dtw.MAX_DIMS, _dtw.MAX_GESTURES
 KEYPOINT_PARTS = ("both", "position", "shape")
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 #: keypoints="both": the position's weight, so that a hand's path counts about as much as its
 #: shape (≈ √(shape numbers / 2) for hands)
 POSITION_WEIGHT = 8.0
@@ -71,6 +72,8 @@ def as_sequence(sequence: Any, dims: int | None = None) -> np.ndarray:
                                f"{seq.shape[1]}")
     if not np.isfinite(seq).all():
         raise ValueError("a gesture contains NaN or infinite numbers")
+    if np.abs(seq).max() > FLOAT32_MAX:
+        raise ValueError("a gesture holds numbers too large for float32 (beyond ±3.4e38)")
     return seq.astype(np.float32)
 
 

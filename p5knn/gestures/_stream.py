@@ -50,6 +50,8 @@ class Stream:
             raise FeatureSizeError(f"frames have {owner.dims} numbers here, got {vec.size}")
         if vec.size == 0 or not np.isfinite(vec).all():
             raise ValueError("a frame must be a non-empty vector of finite numbers")
+        if np.abs(vec).max() > np.finfo(np.float32).max:
+            raise ValueError("a frame holds numbers too large for float32 (beyond ±3.4e38)")
         return vec.astype(np.float32)
 
     def push(self, frame: Any, frame_time: float | None = None,

@@ -304,15 +304,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     pred.add_argument("--json", action="store_true")
     pred.set_defaults(run=_predict)
     osc = sub.add_parser("osc", help="run headless, talking OSC (Wekinator-compatible)")
-    osc.add_argument("--send", default="127.0.0.1:12000", help="where predictions go")
-    osc.add_argument("--listen", default="127.0.0.1:12001",
-                     help="where control messages arrive (0.0.0.0:PORT to accept the network)")
+    osc.add_argument("--send", help="where predictions go (default 127.0.0.1:12000)")
+    osc.add_argument("--listen",
+                     help="where control messages arrive (default 127.0.0.1:12001, with "
+                          "--wekinator 127.0.0.1:6448; 0.0.0.0:PORT to accept the network)")
     osc.add_argument("--features", action="store_true",
                      help="no camera: feature vectors arrive as /wek/inputs")
     osc.add_argument("--camera", type=int, default=0)
     osc.add_argument("--video")
     osc.add_argument("--demo", action="store_true")
-    osc.add_argument("--wekinator", action="store_true", help="also send /wek/outputs")
+    osc.add_argument("--wekinator", action="store_true",
+                     help="the Wekinator profile: Wekinator's ports (listen 6448, send 12000), "
+                          "/wek/outputs, DTW gestures on startDtwRecording, /output_<n>")
+    osc.add_argument("--gestures", action="store_true",
+                     help="gesture mode: /wek/inputs frames go to a DTW gesture classifier")
+    osc.add_argument("--load-gestures", metavar="FILE",
+                     help="start gesture mode from this .p5gestures file")
     osc.add_argument("--mirror", action="store_true", help="flip frames left-right (selfie)")
     osc.add_argument("--model", help="features of the frames: mobilenet (default), hands, "
                                      "pose or face (default with --load: the file's)")
@@ -330,6 +337,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                           "only, no paths; default: ./p5knn_data, created on the first save)")
     osc.add_argument("--no-remote-files", action="store_true",
                      help="refuse /p5knn/save and /p5knn/load from the network")
+    osc.add_argument("--max-rate", type=float, metavar="HZ",
+                     help="send at most this many predictions per second")
+    osc.add_argument("--heartbeat", type=float, metavar="S",
+                     help="send /p5knn/heartbeat to --send every S seconds")
+    osc.add_argument("--status-to", choices=["both", "send", "sender"], default="both",
+                     help="replies: to the sender and a copy to --send (default), only to "
+                          "--send, or only to the sender")
+    osc.add_argument("--majority", type=int, metavar="N",
+                     help="steady output (p5knn.Steady): majority of the last N predictions")
+    osc.add_argument("--min-stable", type=int, metavar="N",
+                     help="steady output (p5knn.Steady): predictions in a row a new label "
+                          "needs")
+    osc.add_argument("--timeout", type=float, metavar="S",
+                     help="steady output (p5knn.Steady): seconds without a known answer "
+                          "before the label becomes unknown")
+    osc.add_argument("--on-change", action="store_true",
+                     help="steady output (p5knn.Steady): send only when the label changes")
     osc.set_defaults(run=_osc)
     info = sub.add_parser("info", help="version, weights and model cache")
     info.set_defaults(run=_info)

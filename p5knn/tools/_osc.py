@@ -1,8 +1,11 @@
 """OSC bridge: talk to TouchDesigner, Max/MSP, Pure Data, Ableton or a Wekinator setup.
 
-Sends every prediction as ``/p5knn/label s``, ``/p5knn/confidence f``, ``/p5knn/confidences
-[label, value, …]`` (and Wekinator's ``/wek/outputs f`` — the class number, 1-based, or the
-regression values — with ``wekinator=True``). Listens (on 127.0.0.1 unless told otherwise) for:
+Sends every prediction to ``send_to`` as ``/p5knn/label s``, ``/p5knn/confidence f``,
+``/p5knn/confidences [label, value, …]``, ``/p5knn/probabilities f…`` (floats only, in class
+order) — regression: ``/p5knn/value f…`` — and, with ``wekinator=True`` (the Wekinator
+profile), ``/wek/outputs f`` (Wekinator's class number, see ``_osc_wekinator``; regression:
+the values). A steady filter and a rate cap sit in between (``_osc_send``). Listens (on
+127.0.0.1 unless told otherwise) for:
 
     /p5knn/record <label>      record frames of the source under <label> until /p5knn/stop
     /p5knn/stop                stop recording
@@ -11,39 +14,26 @@ regression values — with ``wekinator=True``). Listens (on 127.0.0.1 unless tol
     /p5knn/clear [label]       clear one label, or everything
     /p5knn/undo                remove the last example
     /p5knn/save <name>, /p5knn/load <name>   a file name only, inside ``data_dir``
-    /p5knn/train               train the attached head (KNN itself needs no training)
-    /wek/inputs f …            feature input: recorded while recording, predicted while running
-    /wekinator/control/startRecording | stopRecording | startRunning | stopRunning |
-        deleteAllExamples | train,  /wekinator/control/outputs f …  (the label to record)
+    /p5knn/train               train the attached head, learn the gestures
+    /p5knn/gestures/…          gestures (``_osc_gestures``)
+    /wek/inputs f …, /wek/inputs/bundle N f …, /wekinator/control/…   (``_osc_wekinator``)
 
 Replies go to the sender address, from the listening socket, as ``/p5knn/status s`` or
-``/p5knn/error s`` (at most 300 characters). Every packet is treated as hostile: one receive
-thread handles datagrams one at a time (a flood costs no threads). **Bundles run at once, in
-order — timetags are ignored** (a future timetag would otherwise park the handler); they nest
-at most 8 deep and hold at most 256 messages, and a packet is parsed completely before any
-of its messages runs. Datagrams up to 65 507 bytes are accepted; too large or invalid ones
-get an ``/p5knn/error`` reply and are counted in ``bridge.malformed`` (the first is
-reported). Address patterns (``*``, ``?``, ``[a-z]``, ``{a,b}``) are matched in linear time;
-other addresses are ignored. Save and load take a file *name* (``room``, ``room.p5knn``,
-``room.json``), never a path, and touch only regular files directly inside ``data_dir``
-(see ``p5knn.tools._osc_packets``); ``remote_files=False`` turns them off.
+``/p5knn/error s`` (at most 300 characters), and a copy goes to ``send_to`` (``status_to``).
+Every packet is treated as hostile: one receive thread handles datagrams one at a time (a
+flood costs no threads). **Bundles run at once, in order — timetags are ignored** (a future
+timetag would otherwise park the handler); they nest at most 8 deep and hold at most 256
+messages, and a packet is parsed completely before any of its messages runs. Datagrams up to
+65 507 bytes are accepted; too large or invalid ones get an ``/p5knn/error`` reply and are
+counted in ``bridge.malformed`` (the first is reported). Address patterns (``*``, ``?``,
+``[a-z]``, ``{a,b}``) are matched in linear time and never answered; other addresses are
+ignored. Save and load take a file *name* (``room``, ``room.p5knn``, ``room.json``), never a
+path, and touch only regular files directly inside ``data_dir`` (see
+``p5knn.tools._osc_packets``); ``remote_files=False`` turns them off.
 
-**Keypoints.** With a classifier on ``"hands"``, ``"pose"`` or ``"face"`` and a live source (a
-``Camera``), one detection per frame on the extractor's worker gives the vector that is
-predicted, and — with ``send_landmarks=True`` — the raw landmarks, sent before the
-prediction (x, y in 0…1 of the frame, origin top left, z divided by its width; floats; a
-frame with nobody sends the count 0 alone):
-
-    /p5knn/hands/count i           hands found this frame (0, 1, 2)
-    /p5knn/hands/<i> f…            hand i, most confident first: x0, y0, z0, x1, … (63 numbers)
-    /p5knn/hands/<i>/handedness s  "Right" or "Left"
-    /p5knn/pose/count i            bodies found (0 or 1)
-    /p5knn/pose f…                 33 × (x, y, z, visibility): 132 numbers
-    /p5knn/face/count i            faces found (0 or 1)
-    /p5knn/face f…                 468 × (x, y, z): 1404 numbers
-
-Recording and ``/p5knn/add <label>`` add the source's frames through the extractor (the
-saved file records the model, so ``knn_classifier.load`` brings the extractor back).
+**Keypoints.** With a classifier on ``"hands"``, ``"pose"`` or ``"face"`` and a live source
+(a ``Camera``), one detection per frame gives the vector that is predicted and — with
+``send_landmarks=True`` — the raw landmarks, sent before the prediction (``_osc_keypoints``).
 Numbers sent as ``/p5knn/add <label> f…``, ``/p5knn/predict`` and ``/wek/inputs`` must have the
 features' length (``vector_size``: 129 hands, 134 pose, 1406 face, 1024 MobileNet with a
 source); any other length gets an ``/p5knn/error`` reply and changes nothing, as does a
@@ -57,12 +47,13 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
-import numpy as np
-
 from p5knn.features import KeypointExtractor
 from p5knn.tools import _osc_packets as files
 from p5knn.tools._osc_commands import Commands
+from p5knn.tools._osc_gestures import GestureCommands
 from p5knn.tools._osc_keypoints import KeypointFrames
+from p5knn.tools._osc_send import Sending
+from p5knn.tools._osc_wekinator import WekinatorCommands
 from p5knn.tools._osc_packets import (MAX_DEPTH, MAX_MESSAGES, MAX_PACKET,  # noqa: F401
                                       MAX_PATTERN, REPLY_CHARS, MalformedPacketError,
                                       parse_packet)
@@ -89,7 +80,7 @@ def _osc() -> Any:
 
 
 # ------------------------------------------------------------------------------ the bridge
-class OSCBridge(Commands, KeypointFrames):
+class OSCBridge(Commands, WekinatorCommands, GestureCommands, Sending, KeypointFrames):
     """Connects a classifier to OSC. ``source`` (a Camera or similar) gives frames to record
     and predict continuously; without one, features arrive as OSC numbers.
 
@@ -98,9 +89,20 @@ class OSCBridge(Commands, KeypointFrames):
     knn, source, head : the classifier, an optional frame source and trainable head.
         A classifier on keypoints (``create("hands")``) with a live source predicts each
         frame from one detection (see the module docstring).
-    send_to : (host, port) predictions go to.
+    send_to : (host, port) predictions, gestures, status copies and heartbeats go to.
     listen : (host, port) to receive on (port 0: any free port), or None not to listen.
-    wekinator : also send ``/wek/outputs``.
+    wekinator : the Wekinator profile: also send ``/wek/outputs`` (and ``/output_<n>`` for
+        gestures), and make a gesture classifier on the first ``startDtwRecording``.
+    gestures : a gesture classifier (``p5knn.gesture_classifier.create()``) for gesture mode
+        (``/wek/inputs`` frames go to it), True to make one, False never to; None: made on
+        demand in the Wekinator profile.
+    max_rate : at most this many predictions per second (Hz); None: every one.
+    heartbeat : send ``/p5knn/heartbeat f i i s`` (seconds up, examples, gestures, state)
+        every this many seconds; None: never.
+    steady : a steady-output filter every prediction passes first: a ``p5knn.Steady``, or
+        a dict of its options (``{"majority": 5, "on_change": True}``).
+    status_to : "both" (default): replies go to the sender and a copy to ``send_to``;
+        "sender": to the sender only; "send": to ``send_to`` only.
     record_fps : frames recorded per second while recording a source.
     on_error : gets errors of background work and the first malformed packet (default:
         printed once).
@@ -113,11 +115,15 @@ class OSCBridge(Commands, KeypointFrames):
     vector_size : how many numbers OSC vectors must have (default: the extractor's feature
         size with a source, the keypoint model's for a keypoint file, else any length the
         classifier accepts).
+    max_examples, max_gestures : remote adds stop at this many KNN examples, remote
+        recordings at this many gestures.
 
     Threads: the receive thread "p5knn-osc" runs every message handler, one packet at a time
-    (or whichever thread calls :meth:`handle_packet`); "p5knn-osc-rec" records a source's
-    frames; a source's predictions are sent from the classifier's worker thread (keypoints:
-    "p5knn-osc-frames" hands each new frame to the extractor's worker, which sends).
+    (or whichever thread calls :meth:`handle_packet`), gestures included; "p5knn-osc-rec"
+    records a source's frames; a source's predictions are sent from the classifier's worker
+    thread (keypoints: "p5knn-osc-frames" hands each new frame to the extractor's worker,
+    which sends); "p5knn-osc-tick" (with ``max_rate``, ``heartbeat`` or ``steady``) sends
+    waiting predictions, steady ticks and heartbeats.
 
     Example
     -------
@@ -132,8 +138,17 @@ class OSCBridge(Commands, KeypointFrames):
                  on_error: Callable[[BaseException], Any] | None = None,
                  data_dir: str | Path | None = None, remote_files: bool = True,
                  max_examples: int = 100_000, send_landmarks: bool = False,
-                 vector_size: int | None = None) -> None:
+                 vector_size: int | None = None, gestures: Any = None,
+                 max_rate: float | None = None, heartbeat: float | None = None,
+                 steady: Any = None, status_to: str = "both",
+                 max_gestures: int = 1000) -> None:
         client_mod = _osc()
+        self._stop = threading.Event()
+        self.wekinator = bool(wekinator)
+        options = getattr(knn, "options", None)
+        self._setup_sending(send_to, max_rate, heartbeat, steady, status_to,
+                            options.get("unknown_label", "unknown")
+                            if isinstance(options, dict) else "unknown")
         self.extractor: Any = knn.extractor if source is not None else None
         #: the keypoint extractor when frames go through one (else None)
         self.keypoints = self.extractor if isinstance(self.extractor, KeypointExtractor) \
@@ -148,8 +163,10 @@ class OSCBridge(Commands, KeypointFrames):
             self._default_vector_size(knn)
         self.knn = knn
         self.source = source
-        self.wekinator = wekinator
         self.head = head
+        self._auto_gestures = gestures is None and self.wekinator
+        self.gestures: Any = None if gestures is None or gestures is False else gestures
+        self.max_gestures = max_gestures  #: remote gesture recordings stop at this many
         self.on_error = on_error
         self.data_dir = Path(data_dir or files.default_data_dir()).expanduser().resolve()
         self.remote_files = remote_files
@@ -163,8 +180,8 @@ class OSCBridge(Commands, KeypointFrames):
         self.received = 0            #: messages handled
         self._lock = threading.Lock()
         self._handling = threading.Lock()  # one packet at a time, whoever calls
-        self._stop = threading.Event()
-        self._handlers = self._routes()
+        self._handlers = {**self._knn_routes(), **self._wekinator_routes(),
+                          **self._gesture_routes()}
         self._patterns: dict[str, list[str]] = {}
         self._sock: socket.socket | None = None
         self._address: tuple[str, int] | None = None
@@ -186,6 +203,11 @@ class OSCBridge(Commands, KeypointFrames):
             self._address = tuple(self._sock.getsockname()[:2])  # type: ignore[assignment]
             self._thread = threading.Thread(target=self._serve, name="p5knn-osc", daemon=True)
             self._thread.start()
+        if self.gestures is True:
+            from p5knn.gestures import create
+
+            self.gestures, self._owns_gestures = create(), True
+        self._start_ticker()
         self._recorder = None
         self._frames: threading.Thread | None = None
         if source is not None:
@@ -213,32 +235,7 @@ class OSCBridge(Commands, KeypointFrames):
     def _frame_result(self, result: Any) -> None:
         """Runs on the classifier's worker thread, for each continuous prediction."""
         if self.running and self.recording is None and not self._stop.is_set():
-            self.send_result(result)
-
-    def send_result(self, result: Any) -> None:
-        """Send one prediction (a KNNResult or a RegressionResult) to ``send_to``. Runs on the
-        calling thread; nothing is sent after :meth:`close`."""
-        if self._stop.is_set():
-            return
-        messages: list[tuple[str, Any]] = []
-        if hasattr(result, "confidences"):
-            flat: list[Any] = []
-            for label, value in result.confidences.items():
-                flat += [str(label), float(value)]
-            messages += [("/p5knn/label", str(result.label)),
-                         ("/p5knn/confidence", float(result.confidence)),
-                         ("/p5knn/confidences", flat)]
-            if self.wekinator:
-                messages.append(("/wek/outputs", [float(result.class_index + 1)]))
-        else:
-            values = np.atleast_1d(np.asarray(result.value, np.float64)).tolist()
-            messages.append(("/p5knn/value", values))
-            if self.wekinator:
-                messages.append(("/wek/outputs", values))
-        for address, value in messages:
-            self._send(address, value)
-        with self._lock:
-            self.sent += 1
+            self._stream_result(result)
 
     def _send(self, address: str, value: Any) -> None:
         """Send one message to ``send_to``; a failure (a message too big for one datagram,
@@ -249,9 +246,10 @@ class OSCBridge(Commands, KeypointFrames):
             self._error(OSError(f"cannot send {address}: {exc}"))
 
     def _reply(self, to: Any, path: str, text: str) -> str:
-        """Send ``path text`` to ``to`` from the listening socket; return the text sent."""
+        """Send ``path text`` to ``to`` from the listening socket (unless ``status_to`` is
+        "send"); return the text sent."""
         text = _trim(text)
-        if self._sock is not None:
+        if self._sock is not None and self.status_to != "send":
             try:
                 self._sock.sendto(b"".join(files.osc_string(s) for s in (path, ",s", text)), to)
             except (OSError, TypeError, ValueError, OverflowError):
@@ -314,7 +312,9 @@ class OSCBridge(Commands, KeypointFrames):
             self._error(MalformedPacketError(
                 f"malformed OSC packet from {host}: {why} (later ones are counted in "
                 "bridge.malformed, not reported)"))
-        return Handled("", False, self._reply(sender, "/p5knn/error", f"malformed packet: {why}"))
+        text = self._reply(sender, "/p5knn/error", f"malformed packet: {why}")
+        self._status_out("/p5knn/error", text, sender)
+        return Handled("", False, text)
 
     def _match(self, address: str) -> list[str]:
         if address in self._handlers:
@@ -349,7 +349,9 @@ class OSCBridge(Commands, KeypointFrames):
         else:
             text = f"{len(handled)} messages, {len(failed)} failed" + \
                 (f"; first error: {failed[0].text}" if failed else "")
-        self._reply(sender, "/p5knn/error" if failed else "/p5knn/status", text)
+        path = "/p5knn/error" if failed else "/p5knn/status"
+        text = self._reply(sender, path, text)
+        self._status_out(path, text, sender)
 
     # ---------------------------------------------------------------- recording frames
     def _record_loop(self) -> None:
@@ -385,6 +387,11 @@ class OSCBridge(Commands, KeypointFrames):
             self._recorder.join(2.0)
         if self._frames is not None and self._frames is not me:
             self._frames.join(2.0)
+        self._wake.set()
+        if self._ticker is not None and self._ticker is not me:
+            self._ticker.join(2.0)
+        if self._owns_gestures and self.gestures is not None:
+            self.gestures.close()
         client_sock = getattr(self.client, "_sock", None)
         if client_sock is not None:
             client_sock.close()

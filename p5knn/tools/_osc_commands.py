@@ -1,6 +1,7 @@
-"""What the OSC bridge's control messages do: record, add, predict, clear, undo, save/load
-(names inside the data folder), train, and Wekinator's inputs and controls. Every handler runs
-on the bridge's receive thread, one packet at a time, and returns a status text (or None)."""
+"""What the OSC bridge's own control messages do: record, add, predict, clear, undo, save/load
+(names inside the data folder) and train. Every handler runs on the bridge's receive thread
+("p5knn-osc", or whichever thread calls ``handle_packet``), one packet at a time, and returns a
+status text (or None). Wekinator's messages: ``_osc_wekinator``; gestures: ``_osc_gestures``."""
 
 from __future__ import annotations
 
@@ -21,25 +22,17 @@ MAX_FILES = 64
 
 
 class Commands:
-    """The control-message handlers of :class:`~p5knn.tools._osc.OSCBridge` (its base class;
-    it provides ``knn``, ``source``, ``head``, ``extractor``, ``vector_size``, ``data_dir``,
-    ``remote_files``, ``max_examples``, ``recording``, ``running`` and ``send_result``)."""
+    """The p5knn control-message handlers of :class:`~p5knn.tools._osc.OSCBridge` (its base
+    class; it provides ``knn``, ``source``, ``head``, ``gestures``, ``extractor``,
+    ``vector_size``, ``data_dir``, ``remote_files``, ``max_examples``, ``recording``,
+    ``running`` and ``_stream_result``)."""
 
-    def _routes(self) -> dict[str, Callable[..., str | None]]:
-        control = "/wekinator/control/"
+    def _knn_routes(self) -> dict[str, Callable[..., str | None]]:
         return {
             "/p5knn/record": self._record, "/p5knn/stop": self._stop_recording,
             "/p5knn/add": self._add, "/p5knn/predict": self._predict,
             "/p5knn/clear": self._clear, "/p5knn/undo": self._undo,
             "/p5knn/save": self._save, "/p5knn/load": self._load, "/p5knn/train": self._train,
-            "/wek/inputs": self._wek_inputs,
-            control + "startRecording": lambda *a: self._record(self._wek_label()),
-            control + "stopRecording": self._stop_recording,
-            control + "startRunning": lambda *a: self._set_running(True),
-            control + "stopRunning": lambda *a: self._set_running(False),
-            control + "deleteAllExamples": lambda *a: self._clear(),
-            control + "train": self._train,
-            control + "outputs": self._wek_outputs,
         }
 
     # Handlers: each runs on the thread that called handle_packet (normally "p5knn-osc").
@@ -104,7 +97,7 @@ class Commands:
         return f"added {label} ({len(self.knn)} examples)"
 
     def _predict(self, *values: Any) -> None:
-        self.send_result(self._predict_vector(self._vector(values)))
+        self._stream_result(self._predict_vector(self._vector(values)))
 
     def _predict_vector(self, vector: list[float]) -> Any:
         if isinstance(self.knn, KNNRegressor):
@@ -123,14 +116,16 @@ class Commands:
         label = self.knn.undo_last()
         return "nothing to undo" if label is None else f"removed the last {label}"
 
-    def _file(self, verb: str, name: Any, run: Callable[[Path], Any]) -> str:
-        """Resolve a remote file name inside ``data_dir`` and run ``run(path)``; errors name
-        the file, never the folder."""
+    def _file(self, verb: str, name: Any, run: Callable[[Path], Any],
+              suffixes: tuple[str, ...] = files.SUFFIXES) -> str:
+        """Resolve a remote file name inside ``data_dir`` and run ``run(path)``; return the
+        clean name. Errors name the file, never the folder."""
         if not self.remote_files:
             raise P5KNNError(f"remote {verb} is off (remote_files=False, --no-remote-files)")
         clean = reprlib.repr(name)
         try:
-            clean, path = files.resolve(self.data_dir, name, for_save=verb == "save")
+            clean, path = files.resolve(self.data_dir, name, for_save=verb == "save",
+                                        suffixes=suffixes)
             if verb == "save" and not path.exists() and self._files_in_data_dir() >= MAX_FILES:
                 raise P5KNNError(f"the data folder already holds {MAX_FILES} classifier files; "
                                  "save over one of them")
@@ -138,21 +133,22 @@ class Commands:
         except Exception as exc:
             text = files.scrub(str(exc), self.data_dir)
             raise P5KNNError(f"could not {verb} {clean}: {text}") from None
-        return (f"saved {len(self.knn)} examples to {clean}" if verb == "save" else
-                f"loaded {len(self.knn)} examples from {clean}")
+        return clean
 
     def _files_in_data_dir(self) -> int:
+        kinds = files.SUFFIXES + files.GESTURE_SUFFIXES
         try:
-            return sum(1 for p in Path(self.data_dir).iterdir()
-                       if p.suffix.lower() in files.SUFFIXES)
+            return sum(1 for p in Path(self.data_dir).iterdir() if p.suffix.lower() in kinds)
         except OSError:
             return 0
 
     def _save(self, name: Any = None, *rest: Any) -> str:
-        return self._file("save", name, self.knn.save)
+        clean = self._file("save", name, self.knn.save)
+        return f"saved {len(self.knn)} examples to {clean}"
 
     def _load(self, name: Any = None, *rest: Any) -> str:
-        return self._file("load", name, self._load_checked)
+        clean = self._file("load", name, self._load_checked)
+        return f"loaded {len(self.knn)} examples from {clean}"
 
     def _load_checked(self, path: Path) -> None:
         """Load ``path`` unless it was made by another model than the source's extractor, or
@@ -171,29 +167,16 @@ class Commands:
         self.knn.restore(data, path)   # what knn.load(path) does with the data it reads
 
     def _train(self, *args: Any) -> str:
-        if self.head is None:
+        said = []
+        if self.head is not None:
+            self.head.train(wait=True)
+            said.append(f"trained the head on {len(self.head)} examples")
+        if self.gestures is not None and len(self.gestures):
+            said.append(self._learn_gestures())
+        if not said:
             return "KNN needs no training: examples count as soon as they are added"
-        self.head.train(wait=True)
-        return f"trained the head on {len(self.head)} examples"
-
-    def _wek_label(self) -> Any:
-        return getattr(self, "_wek_output", 1)
-
-    def _wek_outputs(self, *values: Any) -> str:
-        numbers = self._numbers(values)
-        self._wek_output = int(numbers[0]) if float(numbers[0]).is_integer() else numbers[0]
-        if self.recording is not None:
-            self.recording = self._wek_output
-        return f"output set to {self._wek_output}"
+        return "; ".join(said)
 
     def _set_running(self, running: bool) -> str:
         self.running = running
         return "running" if running else "stopped running"
-
-    def _wek_inputs(self, *values: Any) -> None:
-        vector = self._vector(values)
-        if self.recording is not None:
-            self._room()
-            self.knn.add_example(vector, self.recording, wait=True)
-        elif self.running and len(self.knn):
-            self.send_result(self._predict_vector(vector))

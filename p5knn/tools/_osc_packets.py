@@ -1,10 +1,14 @@
 """The OSC bridge's defences against hostile packets: file names, packet parsing, patterns.
 
-*File names.* A remote ``/p5knn/save <name>`` or ``/p5knn/load <name>`` names a file, never a
-path: no separators of any OS, no ``..``, no leading dot, no control or invisible characters,
-at most :data:`MAX_NAME` characters, a ``.p5knn`` or ``.json`` suffix (``.p5knn`` is added to
-a bare name). The file is looked up in the data folder only, after resolving links, and must
-be a regular file (or, for a save, not exist yet).
+*File names.* A remote ``/p5knn/save <name>`` or ``/p5knn/load <name>`` (and the gestures'
+``/p5knn/gestures/save|load``) names a file, never a path: no separators of any OS, no ``..``,
+no leading dot, no control or invisible characters, at most :data:`MAX_NAME` characters, a
+``.p5knn`` or ``.json`` suffix (``.p5knn`` is added to a bare name; gestures: ``.p5gestures``).
+The file is looked up in the data folder only, after resolving links, and must be a regular
+file (or, for a save, not exist yet).
+
+*Addresses out.* :func:`address_part` turns a label into one safe OSC address part (for
+``/p5knn/gesture/<name>``).
 
 *Packets.* :func:`parse_packet` reads a whole datagram in linear time with fixed limits
 (size, messages, nesting) and raises only :class:`MalformedPacketError`; bundle timetags are
@@ -35,6 +39,7 @@ _CONSTANTS = {"T": True, "F": False, "N": None, "I": None}
 
 MAX_NAME = 100                          #: longest file name accepted from OSC
 SUFFIXES = (".p5knn", ".json")          #: the only suffixes a remote save/load may use
+GESTURE_SUFFIXES = (".p5gestures",)     #: the suffix of remote gesture saves/loads
 DATA_FOLDER = "p5knn_data"              #: the default data folder's name
 _FORBIDDEN = set('/\\:*?"<>|')          # separators and characters Windows refuses
 _RESERVED = {"con", "prn", "aux", "nul", "conin$", "conout$",
@@ -64,8 +69,8 @@ def default_data_dir() -> Path:
     return Path.cwd() / DATA_FOLDER
 
 
-def clean_name(name: Any) -> str:
-    """Return ``name`` (with ``.p5knn`` added when it has no suffix) or raise
+def clean_name(name: Any, suffixes: tuple[str, ...] = SUFFIXES) -> str:
+    """Return ``name`` (with ``suffixes[0]`` added when it has no suffix) or raise
     :class:`UnsafeFileError` saying what is wrong with it."""
     if not isinstance(name, str) or not name:
         raise UnsafeFileError("needs a file name, like 'room' or 'room.p5knn'")
@@ -81,22 +86,23 @@ def clean_name(name: Any) -> str:
                               "end with a space or a dot")
     suffix = os.path.splitext(name)[1]
     if not suffix:
-        name += SUFFIXES[0]
-    elif suffix.lower() not in SUFFIXES:
-        raise UnsafeFileError(f"only {' and '.join(SUFFIXES)} files, got {suffix!r}")
+        name += suffixes[0]
+    elif suffix.lower() not in suffixes:
+        raise UnsafeFileError(f"only {' and '.join(suffixes)} files, got {suffix!r}")
     if name.split(".")[0].strip().lower() in _RESERVED:
         raise UnsafeFileError(f"{name!r} is a reserved device name on Windows")
     return name
 
 
-def resolve(data_dir: Path, name: Any, for_save: bool) -> tuple[str, Path]:
+def resolve(data_dir: Path, name: Any, for_save: bool,
+            suffixes: tuple[str, ...] = SUFFIXES) -> tuple[str, Path]:
     """``(clean name, real path)`` of ``name`` inside ``data_dir``.
 
     The path is resolved (links followed) and must stay directly inside the resolved data
     folder; an existing file must be a regular file. ``for_save`` creates the data folder;
     a load needs the file to exist. Raises :class:`UnsafeFileError` or FileNotFoundError.
     """
-    name = clean_name(name)
+    name = clean_name(name, suffixes)
     if for_save:
         data_dir.mkdir(parents=True, exist_ok=True)
     folder = data_dir.resolve()
@@ -114,6 +120,22 @@ def resolve(data_dir: Path, name: Any, for_save: bool) -> tuple[str, Path]:
     if not stat.S_ISREG(mode):
         raise UnsafeFileError(f"{name} is not a regular file")
     return name, target
+
+
+_ADDRESS_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def address_part(label: Any) -> str:
+    """``label`` as one OSC address part: letters, digits, ``-``, ``_`` and ``.`` stay, every
+    other character (spaces, ``/``, pattern characters, non-ASCII) becomes ``_``.
+
+    Example
+    -------
+    >>> address_part("thumbs up/left")
+    'thumbs_up_left'
+    """
+    text = "".join(c if c in _ADDRESS_SAFE else "_" for c in str(label))
+    return text or "_"
 
 
 def scrub(text: str, *paths: Path) -> str:

@@ -107,6 +107,7 @@ def test_bad_input_is_refused_and_changes_nothing() -> None:
     before = g.get_count_by_label()
     for bad, error in (([[1.0, 2.0]], ValueError),                   # one frame
                        (np.full((10, 2), np.nan), ValueError),
+                       (np.full((10, 2), 1e39), ValueError),         # beyond float32
                        (np.zeros((10, 3)), FeatureSizeError),        # 3 numbers, not 2
                        ("circle", TypeError), (np.zeros((4, 0)), ValueError),
                        ([[1, 2], [3]], TypeError)):
@@ -175,6 +176,9 @@ def test_recording_from_the_stream_then_recognising() -> None:
     assert g.stop_recording() is None                               # not recording: nothing
     with pytest.raises(FeatureSizeError):
         g.add_frame((1.0, 2.0, 3.0))
+    for bad in ((np.nan, 1.0), (1e39, 0.0), ()):
+        with pytest.raises(ValueError):
+            g.add_frame(bad)
 
 
 def test_classify_start_reads_a_source_and_calls_back_per_gesture() -> None:

@@ -370,9 +370,16 @@ ROUTES = ["/p5knn/record", "/p5knn/stop", "/p5knn/add", "/p5knn/predict", "/p5kn
           "/wekinator/control/startRunning", "/wekinator/control/stopRunning",
           "/wekinator/control/deleteAllExamples", "/wekinator/control/train",
           "/wekinator/control/outputs", "/p5knn/*", "/*/*", "/p5knn/{save,load,clear}",
-          "/wek*/*/*", "/p5knn/[a-z]*", "/nowhere"]
+          "/wek*/*/*", "/p5knn/[a-z]*", "/nowhere", "/wek/inputs/bundle",
+          "/wekinator/control/startDtwRecording", "/wekinator/control/stopDtwRecording",
+          "/wekinator/control/deleteExamplesForOutput", "/wekinator/control/setOutputNames",
+          "/wekinator/control/setInputNames", "/wekinator/control/cancelTrain",
+          "/p5knn/gestures/record", "/p5knn/gestures/stop", "/p5knn/gestures/frame",
+          "/p5knn/gestures/clear", "/p5knn/gestures/undo", "/p5knn/gestures/save",
+          "/p5knn/gestures/load", "/p5knn/gestures/*", "/wekinator/control/*Dtw*"]
 MUTATING = {"/p5knn/add", "/p5knn/clear", "/p5knn/undo", "/p5knn/load", "/wek/inputs",
-            "/wekinator/control/deleteAllExamples"}
+            "/wekinator/control/deleteAllExamples", "/wek/inputs/bundle",
+            "/wekinator/control/deleteExamplesForOutput"}
 NAMES = ["../x", "../../x.p5knn", "/tmp/x.p5knn", "a/b", "..", "room", "room.p5knn", "r.json",
          "C:\\x", ".x", "cat", "dog", "", "x" * 200, "a\tb", "\u202eevil"]
 
@@ -392,7 +399,8 @@ argument = st.one_of(
 valid_add = st.builds(lambda lab, v: encode("/p5knn/add", ("s", lab), ("f", v[0]), ("f", v[1])),
                       st.sampled_from(["cat", "dog", "bird"]), st.tuples(small, small))
 file_message = st.builds(lambda a, name: encode(a, ("s", name)),
-                         st.sampled_from(["/p5knn/save", "/p5knn/load", "/p5knn/{save,load}"]),
+                         st.sampled_from(["/p5knn/save", "/p5knn/load", "/p5knn/{save,load}",
+                                          "/p5knn/gestures/save", "/p5knn/gestures/load"]),
                          st.sampled_from(NAMES))
 message = st.one_of(
     valid_add, file_message,
@@ -426,6 +434,10 @@ class FuzzRig:
     def reset(self) -> None:
         self.bridge.recording = None
         self.bridge.running = True
+        self.bridge.output_names, self.bridge._wek_output = (), 1
+        if self.bridge.gestures is not None and self.bridge._owns_gestures:
+            self.bridge.gestures.close()   # made by a startDtwRecording after a delete
+            self.bridge.gestures = None
         self.knn.clear_all_labels()
         self.knn.add_example([0.0, 0.0], "cat", wait=True)
         self.knn.add_example([1.0, 1.0], "dog", wait=True)
@@ -502,3 +514,70 @@ def test_fuzz_over_loopback_udp(fuzz_rig, data):
     rig.knn.clear_all_labels()
     sock.send(rig.bridge.address, msg("/p5knn/add", "udp", 0.25, 0.25))
     sock.wait_for("/p5knn/status", contains="added udp")
+
+
+# ------------------------------------------------------------------------- 6. gesture mode
+
+GESTURE_ROUTES = [r for r in ROUTES if "gesture" in r.lower() or "Dtw" in r or "/wek/" in r
+                  or "delete" in r or "Running" in r or "train" in r]
+frame = st.lists(small, min_size=2, max_size=2).map(
+    lambda v: encode("/wek/inputs", ("f", v[0]), ("f", v[1])))
+recording = st.builds(
+    lambda label, frames: bundle(1, encode("/wekinator/control/startDtwRecording", label),
+                                 *frames, encode("/wekinator/control/stopDtwRecording")),
+    st.one_of(st.tuples(st.just("s"), st.sampled_from(["wave", "circle", "x" * 100])),
+              st.tuples(st.just("i"), st.integers(-3, 4)),
+              st.tuples(st.just("f"), st.sampled_from([1.0, 2.0, 2.5]))),
+    st.lists(frame, min_size=1, max_size=6))
+gesture_message = st.one_of(
+    frame, frame, recording, file_message,
+    st.builds(lambda a, args: encode(a, *args), st.sampled_from(GESTURE_ROUTES),
+              st.lists(argument, max_size=6)))
+gesture_packets = st.recursive(
+    gesture_message,
+    lambda inner: st.builds(lambda parts: bundle(1, *parts), st.lists(inner, max_size=8)),
+    max_leaves=24)
+
+
+@pytest.fixture(scope="module")
+def gesture_rig(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gesture-fuzz")
+    knn, out, sink = make_knn(), Peer(), Peer()
+    bridge = OSCBridge(knn, out.address, None, data_dir=root / "data", wekinator=True,
+                       gestures=True)
+    try:
+        yield root, bridge, sink
+    finally:
+        bridge.close()
+        knn.close()
+        out.close()
+        sink.close()
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=gesture_packets)
+def test_fuzz_gesture_mode_in_process(gesture_rig, data):
+    root, bridge, sink = gesture_rig
+    outside = lambda: files_under(root) - files_under(root / "data") - {root / "data"}  # noqa
+    before = outside()
+    results = bridge.handle_packet(data, sink.address)
+    event("malformed" if results and not results[0].address else
+          "recognised" if bridge.gestures_sent else "gestures held" if len(bridge.gestures)
+          else "some ok" if any(r.ok for r in results) else "errors only")
+    assert outside() == before
+    # still answering: a gesture records and the classifier matches frames
+    bridge.running = True
+    stop = bridge.handle_packet(encode("/wekinator/control/stopDtwRecording"), sink.address)
+    assert [r.ok for r in stop] == [True]
+    if len(bridge.gestures) > 40:
+        bridge.gestures.clear_all()
+    bridge.output_names = ()
+    assert bridge.handle_packet(encode("/p5knn/gestures/record", ("s", "probe")),
+                                sink.address)[0].ok
+    for x in (0.0, 0.5, 1.0):
+        assert bridge.handle_packet(encode("/wek/inputs", ("f", x), ("f", x)),
+                                    sink.address)[0].ok
+    assert "recorded gesture probe" in bridge.handle_packet(
+        encode("/p5knn/gestures/stop"), sink.address)[0].text
+    bridge.gestures.undo_last()
