@@ -75,6 +75,7 @@ def skeleton(found: Any, x: float = 0.0, y: float = 0.0,
         Line colour. Default: right hands orange, left hands blue, bodies white, faces green.
     weight : float, optional
         Line weight in pixels. Default: grows with the hand's or body's size on the canvas.
+        A body's face lines (eyes, ears, mouth) are drawn half as thick.
     points : bool
         Also draw the joints (faces: every mesh point, small).
     min_visibility : float
@@ -112,13 +113,20 @@ def skeleton(found: Any, x: float = 0.0, y: float = 0.0,
             is_face = not hasattr(item, "handedness") and visibility is None
             if is_face:
                 w = float(weight) if weight is not None else max(1.0, w * 0.5)
-            lines = np.hstack([xy[pairs[:, 0]], xy[pairs[:, 1]]]) if len(pairs) else None
-            if lines is not None:
+            groups = [(pairs, w)]
+            if visibility is not None and len(xy) == 33 and len(pairs):
+                # a body's face lines (eyes, ears, mouth: landmarks 0-10) half as thick
+                on_face = (pairs < 11).all(axis=1)
+                groups = [(pairs[~on_face], w), (pairs[on_face], max(1.0, w * 0.5))]
+            for group, gw in groups:
+                if not len(group):
+                    continue
+                lines = np.hstack([xy[group[:, 0]], xy[group[:, 1]]])
                 s.stroke(0, 0, 0, 110)            # a dark edge: readable on any background
-                s.stroke_weight(w + 2.5)
+                s.stroke_weight(gw + 2.5)
                 s.lines(lines)
                 s.stroke(*rgba)
-                s.stroke_weight(w)
+                s.stroke_weight(gw)
                 s.lines(lines)
             if points:
                 keep = shown & ~_POSE_NO_JOINT if visibility is not None and len(xy) == 33 \
@@ -157,7 +165,8 @@ def confidence_bars(result: Any, x: float, y: float, width: float = 260.0,
     ----------
     result : Classification, dict or None
         A classifier's result (its ``confidences``, in class order), a ``{label: value}``
-        dict, or None before the first answer (bars drawn empty when ``labels`` is given).
+        dict (the highest value above 0 is the answer), or None before the first answer
+        (bars drawn empty when ``labels`` is given).
     x, y : float
         Top-left corner of the first bar.
     width, bar_height : float
@@ -187,8 +196,11 @@ def confidence_bars(result: Any, x: float, y: float, width: float = 260.0,
     rows = _confidences(result, labels)
     if not rows:
         return float(y)
-    winner = getattr(result, "label", None) if not isinstance(result, Mapping) else \
-        max(rows, key=lambda row: row[1])[0]
+    if isinstance(result, Mapping):   # a plain dict: the highest value, if any is above 0
+        best = max(rows, key=lambda row: row[1])
+        winner = best[0] if best[1] > 0 else None
+    else:
+        winner = getattr(result, "label", None)
     if getattr(result, "unknown", False):
         winner = None
     palette = colors or PALETTE

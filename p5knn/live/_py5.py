@@ -4,6 +4,17 @@ because ``import py5`` raises without an X display.
 :class:`SketchLink` ties p5knn to one running sketch through py5's library hook
 (``sketch._add_pre_hook("draw", ...)``, as py5's own tools do): results of background work
 are handed to callbacks there, on the animation thread, before the next ``draw()``.
+
+Two environment variables act on any sketch that uses p5knn (read when p5knn first links to
+the sketch):
+
+* ``P5KNN_EXIT_AFTER=SECONDS`` ends the sketch cleanly (``exit_sketch()``) that long after its
+  first frame and prints ``p5knn: P5KNN_EXIT_AFTER reached: N frames, M callbacks`` — for
+  tests, timed installations and autostart.
+* ``P5KNN_SCREENSHOT=path.png`` (with ``P5KNN_EXIT_AFTER``) saves the canvas as that image
+  just before that exit: the last frame ``draw()`` finished, whole (for documentation and
+  headless checks). The folder is created if needed; a failure is reported, and the sketch
+  still exits.
 """
 
 from __future__ import annotations
@@ -98,6 +109,7 @@ class SketchLink:
         self.frames = 0
         self.callbacks_run = 0
         self._exit_after = float(os.environ.get("P5KNN_EXIT_AFTER", "0") or 0)
+        self._screenshot = os.environ.get("P5KNN_SCREENSHOT", "").strip()
         self._started: float | None = None
         sketch._add_pre_hook("draw", HOOK_NAME, self)
         self._watchdog = threading.Thread(target=self._watch, name="p5knn-watchdog", daemon=True)
@@ -136,9 +148,21 @@ class SketchLink:
         self._started = self._started or now
         if now - self._started >= self._exit_after:
             self._exit_after = 0
+            if self._screenshot:
+                self._save_screenshot(self._screenshot)
             print(f"p5knn: P5KNN_EXIT_AFTER reached: {self.frames} frames, "
                   f"{self.callbacks_run} callbacks", flush=True)
             self.sketch.exit_sketch()
+
+    def _save_screenshot(self, path: str) -> None:
+        """Save the canvas (here, before ``draw()``: the last frame drawn, whole) as ``path``."""
+        try:
+            target = os.path.abspath(os.path.expanduser(path))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            self.sketch.save(target, drop_alpha=True)
+            print(f"p5knn: P5KNN_SCREENSHOT saved {target}", flush=True)
+        except Exception as exc:  # noqa: BLE001 - a failed screenshot must not keep it running
+            report_error(exc, None, f"P5KNN_SCREENSHOT ({path})")
 
     # py5 calls this when the sketch ends
     def sketch_terminated(self) -> None:

@@ -85,7 +85,16 @@ def test_hidden_body_parts_are_not_drawn(found) -> None:
     visible = pose.visibility >= 0.5
     kept = [(a, b) for a, b in pose.connections if visible[a] and visible[b]]
     assert 0 < len(kept) < len(pose.connections) or len(kept) == len(pose.connections)
-    assert canvas.named("lines")[1][0].shape == (len(kept), 4)
+    lines = canvas.named("lines")
+    coloured = lines[1::2]                                      # each after its dark edge
+    assert sum(len(c[0]) for c in coloured) == len(kept)
+    drawn = {tuple(np.round(r, 3)) for c in coloured for r in c[0]}
+    xy = pose.landmarks[:, :2]
+    assert drawn == {tuple(np.round(np.r_[xy[a], xy[b]], 3)) for a, b in kept}
+    weights = [w[0] for w in canvas.named("stroke_weight")]
+    face = [(a, b) for a, b in kept if a < 11 and b < 11]      # eyes, ears, mouth
+    assert face and len(coloured) == 2 and len(coloured[1][0]) == len(face)
+    assert weights[3] < weights[1]                              # face lines are thinner
     assert (1, 2, 3) in canvas.named("stroke")
     canvas = Recorder()
     p5knn.draw.skeleton(pose, sketch=canvas, min_visibility=1.1)   # nothing visible enough
@@ -113,6 +122,14 @@ def test_confidence_bars_in_class_order_with_the_answer_outlined() -> None:
     p5knn.draw.confidence_bars(None, 0, 0, labels=["a", "b"], sketch=canvas)
     assert [c[0] for c in canvas.named("text")] == ["a", "0%", "b", "0%"]
     assert ("no_fill",) not in canvas.calls                      # no answer yet
+    canvas = Recorder()
+    p5knn.draw.confidence_bars({}, 0, 0, labels=["a", "b"], sketch=canvas)
+    p5knn.draw.confidence_bars({"a": 0.0, "b": 0.0}, 0, 0, sketch=canvas)
+    assert ("no_fill",) not in canvas.calls                      # all zero: no answer
+    canvas = Recorder()
+    p5knn.draw.confidence_bars({"a": 0.2, "b": 0.8}, 0, 0, 100, 20, gap=0, sketch=canvas)
+    outline = canvas.calls.index(("no_fill",))
+    assert canvas.calls[outline + 3][:3] == ("rect", 0, 20)      # b, the highest, outlined
     knn.close()
 
 

@@ -70,7 +70,8 @@ def test_sketch_that_dies_in_draw_lets_the_process_exit():
 
 
 SKETCHES = ["webcam_classifier", "webcam_classifier_class_mode", "gesture_particles",
-            "imagenet_labeller", "mouse_vectors", "train_head_live", "regression_slider"]
+            "imagenet_labeller", "mouse_vectors", "train_head_live", "regression_slider",
+            "hand_signs", "body_pose", "smile_or_not", "landmark_visuals"]
 
 
 @pytest.mark.parametrize("name", SKETCHES)
@@ -95,3 +96,74 @@ def test_the_readme_sketch_runs(tmp_path):
     out = run([str(script)], env={"P5KNN_EXIT_AFTER": "3"})
     assert out.returncode == 0, out.stderr[-3000:]
     assert "P5KNN_EXIT_AFTER reached" in out.stdout
+
+
+# What each keypoint sketch's autopilot (P5KNN_AUTOPILOT=1, demo camera) teaches from which
+# photo, and so must predict when it looks at that photo again; seconds it runs.
+AUTOPILOT = {
+    "hand_signs": ({"messi5.jpg": "paper", "right04.jpg": "rock"}, 14),
+    "body_pose": ({"messi5.jpg": "kick", "basketball1.png": "catch", "astronaut": "stand"}, 19),
+    "smile_or_not": ({"astronaut": "smiling", "camera": "not smiling"}, 14),
+    # no training: arms wide open (the footballer) warm colours, hands together cool ones
+    "landmark_visuals": ({"basketball1.png": "cool", "messi5.jpg": "warm"}, 12),
+}
+OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")
+
+
+@pytest.mark.parametrize("name", AUTOPILOT)
+def test_keypoint_sketch_autopilot_predicts_what_it_taught(name, tmp_path):
+    if not (OPENCV_DATA / "messi5.jpg").exists():
+        pytest.skip("the people wall needs Debian opencv-doc")
+    expected, seconds = AUTOPILOT[name]
+    png = tmp_path / f"{name}.png"
+    out = run([str(ROOT / "sketches" / f"{name}.py")],
+              env={"P5KNN_AUTOPILOT": "1", "P5KNN_EXIT_AFTER": str(seconds),
+                   "P5KNN_SCREENSHOT": str(png)})
+    assert "Traceback" not in out.stderr, out.stderr[-3000:]
+    r = report(out)
+    assert r["predicted"] == expected, r
+    if "counts" in r:                            # every taught label has examples, only those
+        assert set(r["counts"]) == set(expected.values()) and min(r["counts"].values()) >= 5
+    from PIL import Image
+
+    with Image.open(png) as shot:                # the last frame, whole
+        assert shot.size == ((800, 600) if name == "landmark_visuals" else (960, 480))
+
+
+SHOT_SKETCH = """
+import py5
+import p5knn
+
+knn = p5knn.knn_classifier.create(metric="euclidean")
+knn.add_example([0.0], "a")
+
+
+def setup():
+    py5.size(200, 100)
+
+
+def draw():
+    py5.background(255, 0, 0)
+    py5.no_stroke()
+    py5.fill(0, 0, 255)
+    py5.rect(100, 0, 100, 100)
+    knn.predict_class([0.0], callback=lambda result: None)    # p5knn used in the sketch
+
+
+py5.run_sketch()
+"""
+
+
+def test_p5knn_screenshot_saves_the_last_frame_before_exit(tmp_path):
+    script = tmp_path / "shot_sketch.py"
+    script.write_text(SHOT_SKETCH)
+    png = tmp_path / "made" / "by" / "p5knn.png"             # folders are created
+    out = run([str(script)], env={"P5KNN_EXIT_AFTER": "2", "P5KNN_SCREENSHOT": str(png)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert f"P5KNN_SCREENSHOT saved {png}" in out.stdout
+    from PIL import Image
+
+    with Image.open(png) as shot:
+        assert shot.size == (200, 100)
+        assert shot.convert("RGB").getpixel((50, 50)) == (255, 0, 0)
+        assert shot.convert("RGB").getpixel((150, 50)) == (0, 0, 255)
