@@ -205,7 +205,13 @@ class SketchLink:
             return False
 
     def on_animation_thread(self) -> bool:
-        """True when called from this sketch's animation thread."""
+        """True when called from this sketch's animation thread — from its first frame on:
+        before the hook has fired once (an object's first call inside ``draw()``), a call
+        that comes from a JVM thread (not one Python started) into a running sketch is."""
+        if self.animation_thread is None and isinstance(threading.current_thread(),
+                                                        threading._DummyThread) \
+                and self.active and _frame_count(self.sketch) >= 1:   # draw(), not setup()
+            self.animation_thread = threading.get_ident()
         return self.animation_thread == threading.get_ident() and self.active
 
     def deliver(self, fn: Callable[[Any], Any], arg: Any, on_error: ErrorCallback | None) -> None:
@@ -232,6 +238,13 @@ class SketchLink:
 
 _links: dict[int, SketchLink] = {}
 _links_lock = threading.Lock()
+
+
+def _frame_count(sketch: Any) -> int:
+    try:
+        return int(sketch.frame_count)
+    except Exception:  # noqa: BLE001 - a sketch that is not running
+        return 0
 
 
 def link_for(sketch: Any | None) -> SketchLink | None:

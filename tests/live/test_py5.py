@@ -57,3 +57,14 @@ def test_py5_objects_become_rgb_arrays():
     assert results["image"][:2] == [[20, 30, 3], [0, 200, 0]]
     for name, (_, colour, now, later) in results.items():
         assert now == colour and later == colour, name     # what the classifier stored
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("DISPLAY"),
+                    reason="py5 needs an X display; run under xvfb-run")
+def test_the_first_call_inside_draw_returns_at_once():
+    out = subprocess.run([sys.executable, str(SCRIPTS / "first_call_sketch.py")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"setup": "int", "draw": [True, True, True]}
