@@ -1,13 +1,19 @@
-"""Convert a Keras model to a LiteRT (TFLite) flatbuffer, which XNNPACK runs on the CPU."""
+"""Convert a Keras model to a LiteRT (TFLite) flatbuffer, which XNNPACK runs on the CPU.
+
+Only heads, fine-tuning and your own Keras models get here: MobileNet ships converted
+(``models/mobilenet_v1_1.0_224.tflite``), so the live path never imports TensorFlow.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
 from typing import Any
 
 from p5knn._base.errors import ModelError
+from p5knn.features._runtime import quiet_native_stderr, quiet_tensorflow
+
+__all__ = ["keras_to_tflite", "quiet_tensorflow"]
 
 
 def keras_to_tflite(model: Any) -> bytes:
@@ -27,26 +33,16 @@ def keras_to_tflite(model: Any) -> bytes:
     -------
     >>> Path("model.tflite").write_bytes(keras_to_tflite(model))
     """
+    quiet_tensorflow()
     import tensorflow as tf
 
-    # The converter prints a long "Captures:" list on stdout; keep the user's console clean.
+    # The converter prints a long "Captures:" list on stdout and INFO lines on descriptor 2;
+    # keep the user's console clean (P5KNN_VERBOSE=1 shows the native lines).
     sink = io.StringIO()
     try:
-        with contextlib.redirect_stdout(sink):
+        with contextlib.redirect_stdout(sink), quiet_native_stderr():
             converter = tf.lite.TFLiteConverter.from_keras_model(model)
             return converter.convert()
     except Exception as exc:
         raise ModelError(f"TFLite conversion of {getattr(model, 'name', 'model')} failed: {exc}"
                          ) from exc
-
-
-def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ start-up chatter (oneDNN, CUDA probing); call it before
-    TensorFlow is imported. A ``TF_CPP_MIN_LOG_LEVEL`` you set yourself wins; Python
-    exceptions are unaffected.
-
-    Example
-    -------
-    >>> quiet_tensorflow(); import keras
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -1,5 +1,9 @@
 """Per-user cache of converted models: built once, verified by checksum, rebuilt if damaged.
 
+Your own Keras models (``.keras``/``.h5``) are converted here, once; converting takes seconds
+(TensorFlow's import and converter), so p5knn says so on the console when it does.
+MobileNet ships converted and never comes here.
+
 Layout: ``<cache_dir>/<key>.tflite`` is the model and ``<key>.json`` beside it its record
 (``{"sha256": ..., "size": ..., "key": ...}``). A model whose record is missing or does not
 match, or that fails its check, is rebuilt; nothing damaged is ever used.
@@ -10,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -60,8 +66,29 @@ def _is_intact(model: Path, meta: Path) -> bool:
         return False
 
 
+def _display_name(key: str) -> str:
+    """A readable name for a cache key: ``custom-<stem>-<digest>-<layer>-<head>`` (the keys
+    :func:`p5knn.feature_extractor` makes for Keras files) becomes ``<stem> (Keras)``."""
+    match = re.fullmatch(r"custom-(.+)-[0-9a-f]{16}-.+-(?:head|nohead)", key)
+    return f"{match.group(1)} (Keras)" if match else key
+
+
+def announce(message: str) -> None:
+    """Print one p5knn line on standard error (slow steps a user should know about).
+
+    Example
+    -------
+    >>> announce("p5knn: converting model.keras to LiteRT (once, ~5 s)…")
+    """
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except (OSError, ValueError, AttributeError):  # no console (pythonw), closed stream
+        pass
+
+
 def cached_model(key: str, build: Callable[[], bytes],
-                 check: Callable[[Path], None] | None = None) -> Path:
+                 check: Callable[[Path], None] | None = None, *, name: str | None = None,
+                 seconds: float = 5) -> Path:
     """The path of cached model ``key``; built, stored and checked when missing or damaged.
 
     Parameters
@@ -73,6 +100,10 @@ def cached_model(key: str, build: Callable[[], bytes],
     check : callable, optional
         ``check(path)`` must raise if a stored model does not load or gives wrong shapes; a
         cached model that fails it is rebuilt.
+    name : str, optional
+        What is converted, for the console line (default: from ``key``).
+    seconds : float
+        About how long building takes, for the console line.
 
     Returns
     -------
@@ -95,7 +126,8 @@ def cached_model(key: str, build: Callable[[], bytes],
             log.warning("p5knn: cached model %s fails its check (%s); rebuilding", model, exc)
     elif model.exists():
         log.warning("p5knn: cached model %s is damaged; rebuilding", model)
-    log.info("p5knn: converting %s for fast inference (first use only)", key)
+    announce(f"p5knn: converting {name or _display_name(key)} to LiteRT "
+             f"(once, ~{seconds:g} s)…")
     data = build()
     if not data:
         raise ModelError(f"building {key} produced an empty model")

@@ -1,14 +1,26 @@
-"""Locate and read the ImageNet MobileNetV1 weights shipped in PyPI package ``nudity``.
+"""The ImageNet MobileNetV1 1.0/224 p5knn ships, verified before use, and where it is built from.
 
-``nudity==0.2.3`` carries ``files/retrained_graph.pb``: a frozen TF-slim MobileNetV1 1.0/224
-(ImageNet, 1001 classes with background at index 0) with one extra retrained layer on top.
-Only the ``MobilenetV1/...`` constants are read; the package itself is never imported.
+At run time: ``models/mobilenet_v1_1.0_224.tflite`` (the converted model: 1024 features and
+1000 ImageNet logits) and ``models/mobilenet_v1_1.0_224_batchnorm.npz`` (the batch-norm
+statistics the converter folded into the convolutions, so that fine-tuning can rebuild the
+original Keras model). ``models/MOBILENET.json`` records each file's size, SHA-256 and
+provenance; a file that differs is refused with a :class:`~p5knn.ModelError` before any
+native code reads it (:func:`shipped_bytes`).
+
+At build time only (``scripts/build_mobilenet.py``, ``pip install -e '.[build]'``): the
+weights come from ``files/retrained_graph.pb`` of PyPI ``nudity==0.2.3``, a frozen TF-slim
+MobileNetV1 1.0/224 (ImageNet, 1001 classes with background at index 0) with one extra
+retrained layer on top. Only the ``MobilenetV1/...`` constants are read; the package itself is
+never imported.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
+import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +30,130 @@ from p5knn._base.errors import ModelError
 GRAPH_PACKAGE = "nudity"
 GRAPH_FILE = ("files", "retrained_graph.pb")
 NUM_BLOCKS = 13
+FOLDER = Path(__file__).resolve().parent / "models"  #: where the shipped files are
+MANIFEST = "MOBILENET.json"  #: their record: sizes, SHA-256, provenance
+MODEL_FILE = "mobilenet_v1_1.0_224.tflite"
+BATCH_NORM_FILE = "mobilenet_v1_1.0_224_batchnorm.npz"
+_verified: dict[str, bytes] = {}
+_lock = threading.Lock()
+_REBUILD = "reinstall p5knn, or rebuild it: pip install -e '.[build]'; " \
+           "python scripts/build_mobilenet.py"
+
+
+def mobilenet_manifest() -> dict:
+    """What ``models/MOBILENET.json`` records about the shipped MobileNet.
+
+    Returns
+    -------
+    dict
+        ``files`` (per role — ``"model"``, ``"batch_norm"`` — its ``file``, ``bytes`` and
+        ``sha256``), ``source``, ``licence``, ``built_with`` and the build's ``checks``.
+
+    Example
+    -------
+    >>> mobilenet_manifest()["files"]["model"]["file"]
+    'mobilenet_v1_1.0_224.tflite'
+    """
+    try:
+        data = json.loads((FOLDER / MANIFEST).read_text("utf-8"))
+        files = data["files"]
+        for role in ("model", "batch_norm"):
+            entry = files[role]
+            if not (isinstance(entry["file"], str) and isinstance(entry["bytes"], int)
+                    and isinstance(entry["sha256"], str) and "/" not in entry["file"]
+                    and "\\" not in entry["file"]):
+                raise ValueError(f"bad entry for {role}")
+        return data
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"p5knn's MobileNet record {FOLDER / MANIFEST} is missing or damaged "
+                         f"({exc}); {_REBUILD}") from exc
+
+
+def shipped_bytes(role: str = "model") -> bytes:
+    """The bytes of a shipped MobileNet file, checked against ``MOBILENET.json``.
+
+    Read once per process and kept: what native code gets is exactly what was checked
+    (no second read of the file).
+
+    Parameters
+    ----------
+    role : {"model", "batch_norm"}
+        The ``.tflite`` model, or the batch-norm statistics (``.npz``).
+
+    Returns
+    -------
+    bytes
+        Raises :class:`~p5knn.ModelError` when the file is missing or its size or SHA-256
+        differs from the record.
+
+    Example
+    -------
+    >>> len(shipped_bytes()) == mobilenet_manifest()["files"]["model"]["bytes"]
+    True
+    """
+    with _lock:
+        if role in _verified:
+            return _verified[role]
+        files = mobilenet_manifest()["files"]
+        if role not in files:
+            raise ModelError(f"no shipped MobileNet file {role!r}; there are {sorted(files)}")
+        info = files[role]
+        path = FOLDER / info["file"]
+        try:
+            with open(path, "rb") as handle:  # at most the recorded size (+1 to see more)
+                data = handle.read(info["bytes"] + 1)
+        except OSError as exc:
+            raise ModelError(f"p5knn's MobileNet file {path} is missing ({exc}); {_REBUILD}"
+                             ) from exc
+        if len(data) != info["bytes"] or hashlib.sha256(data).hexdigest() != info["sha256"]:
+            raise ModelError(f"p5knn's MobileNet file {path} is damaged or was replaced (its size "
+                             f"or SHA-256 differs from {MANIFEST}); {_REBUILD}")
+        _verified[role] = data
+        return data
+
+
+def mobilenet_file() -> Path:
+    """The path of the shipped MobileNet ``.tflite``, after checking it (for ``p5knn info``).
+
+    Returns
+    -------
+    Path
+
+    Example
+    -------
+    >>> mobilenet_file().name
+    'mobilenet_v1_1.0_224.tflite'
+    """
+    shipped_bytes("model")
+    return FOLDER / mobilenet_manifest()["files"]["model"]["file"]
+
+
+def batch_norm_statistics() -> dict[str, np.ndarray]:
+    """The batch-norm statistics of the shipped MobileNet (checked, no pickles).
+
+    Returns
+    -------
+    dict
+        ``"<layer>_bn/<gamma|beta|moving_mean|moving_variance>"`` → float32 array, for the
+        27 batch-norm layers of Keras' ``MobileNet`` (``conv1_bn``, ``conv_dw_1_bn``, …).
+
+    Example
+    -------
+    >>> batch_norm_statistics()["conv1_bn/gamma"].shape
+    (32,)
+    """
+    try:
+        with np.load(io.BytesIO(shipped_bytes("batch_norm")), allow_pickle=False) as npz:
+            return {name: np.asarray(npz[name], dtype=np.float32) for name in npz.files}
+    except ModelError:
+        raise
+    except Exception as exc:  # a verified file that numpy still refuses: a bad build
+        raise ModelError(f"cannot read p5knn's MobileNet batch-norm statistics: {exc}") from exc
 
 
 def graph_path() -> Path:
-    """The frozen MobileNetV1 graph MobileNet's weights are read from, inside the installed
-    ``nudity`` package (the package itself is never imported).
+    """The frozen MobileNetV1 graph the shipped MobileNet is built from (build time only),
+    inside the installed ``nudity`` package (the package itself is never imported).
 
     Returns
     -------
@@ -38,8 +169,8 @@ def graph_path() -> Path:
     spec = importlib.util.find_spec(GRAPH_PACKAGE)
     if spec is None or not spec.origin:
         raise ModelError(
-            "MobileNet weights not found: install the PyPI package 'nudity==0.2.3' "
-            "(pip install nudity==0.2.3); it ships the ImageNet MobileNetV1 graph p5knn uses."
+            "the MobileNet graph is needed only to rebuild p5knn's shipped MobileNet: install "
+            "the build extra (pip install -e '.[build]', which brings PyPI nudity==0.2.3)"
         )
     path = Path(spec.origin).parent.joinpath(*GRAPH_FILE)
     if not path.is_file():
@@ -62,7 +193,7 @@ def file_sha256(path: Path) -> str:
 
     Example
     -------
-    >>> len(file_sha256(graph_path()))
+    >>> len(file_sha256(mobilenet_file()))
     64
     """
     digest = hashlib.sha256()
