@@ -28,6 +28,7 @@ from p5knn.live import Camera, DemoSource, demo_clip
 from p5knn.live import Steady
 from p5knn.tools import OSCBridge
 from p5knn.training import HeadClassifier, HeadRegressor
+from p5knn.training._teachable import teachable_machine
 
 __all__ = [
     "AutosaveWarning", "Camera", "Classification", "CorruptFileError", "DemoSource",
@@ -36,6 +37,6 @@ __all__ = [
     "HeadClassifier", "HeadRegressor", "ImageError", "KNNClassifier", "KNNRegressor",
     "KNNResult", "KTooLargeWarning", "ModelError", "Neighbor", "OSCBridge", "P5KNNError",
     "RegressionResult", "UnknownLabelError", "__version__", "demo_clip", "draw", "feature_extractor", "gesture_classifier",
-    "imagenet_classes", "knn_classifier", "knn_regressor",
+    "imagenet_classes", "knn_classifier", "knn_regressor", "teachable_machine",
 ]
 __all__ += ["Steady"]
