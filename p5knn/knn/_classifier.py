@@ -22,7 +22,7 @@ from p5knn.knn._saved import SavedData
 from p5knn.knn._labels import Label, LabelTable, clean_label
 from p5knn.knn._math import vote
 from p5knn.knn._options import Options, check_count
-from p5knn.live._continuous import ContinuousLoop
+from p5knn.live._continuous import Continuous, ContinuousLoop
 from p5knn.live._report import Callback, ErrorCallback
 from p5knn.live._steady import Steady
 
@@ -34,7 +34,7 @@ class KTooLargeWarning(UserWarning):
     """k is at least the number of examples: plain votes then always pick the biggest class."""
 
 
-class KNNClassifier(ExampleSet):
+class KNNClassifier(Continuous, ExampleSet):
     """K-nearest-neighbour classifier over images (through a feature extractor) or feature
     vectors. Made by :func:`p5knn.knn_classifier.create`.
 
@@ -278,17 +278,6 @@ class KNNClassifier(ExampleSet):
                                           (id(self), "continuous"), source, callback, on_error,
                                           self._live.deliverer(), link, bands or self.bands, fps,
                                           ready=lambda: self._store.count > 0, steady=steady)
-
-    def classify_stop(self, wait: bool = True) -> None:
-        """Stop :meth:`classify_start` (safe to call when it is not running)."""
-        loop, self._continuous = self._continuous, None
-        if loop is not None:
-            loop.stop(wait)
-
-    @property
-    def is_classifying(self) -> bool:
-        """True while continuous classification runs."""
-        return self._continuous is not None
 
     # ----------------------------------------------------------------- removing
     def _keep_task(self, mask: np.ndarray) -> None:

@@ -168,3 +168,26 @@ class ContinuousLoop:
             self._thread.join(1.0)
         if wait:
             self._idle.wait(2.0)
+
+
+class Continuous:
+    """What every object with ``classify_start`` shares: it keeps its :class:`ContinuousLoop`
+    in ``_continuous`` and gets :meth:`classify_stop` and :attr:`is_classifying` from here."""
+
+    _continuous: ContinuousLoop | None = None
+
+    def classify_stop(self, wait: bool = True) -> None:
+        """Stop ``classify_start`` (safe to call when it is not running).
+
+        Example
+        -------
+        >>> knn.classify_stop()
+        """
+        loop, self._continuous = self._continuous, None
+        if loop is not None:
+            loop.stop(wait)
+
+    @property
+    def is_classifying(self) -> bool:
+        """True while ``classify_start`` runs."""
+        return self._continuous is not None

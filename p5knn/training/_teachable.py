@@ -38,7 +38,7 @@ from p5knn.features._model_cache import cached_model
 from p5knn.features._pixels import resize_rgb
 from p5knn.features._runtime import TFLiteRunner, live_threads
 from p5knn.live._background import Background
-from p5knn.live._continuous import ContinuousLoop
+from p5knn.live._continuous import Continuous, ContinuousLoop
 from p5knn.live._report import Callback, ErrorCallback
 from p5knn.live._steady import Steady
 from p5knn.live._worker import Worker
@@ -188,7 +188,7 @@ def _affine(details: dict[str, Any]) -> tuple[float, int] | None:
 
 # ------------------------------------------------------------------------------ the model
 
-class TeachableMachine:
+class TeachableMachine(Continuous):
     """A Teachable Machine image model, run with LiteRT. Create one with
     :func:`p5knn.teachable_machine`.
 
@@ -431,17 +431,6 @@ class TeachableMachine:
             predict, self._worker, (id(self), "continuous"), source, callback, on_error,
             self._background.deliverer(), self._background.link(), bands or "RGB", fps,
             steady=steady_)
-
-    def classify_stop(self, wait: bool = True) -> None:
-        """Stop :meth:`classify_start` (safe to call when it is not running)."""
-        loop, self._continuous = self._continuous, None
-        if loop is not None:
-            loop.stop(wait)
-
-    @property
-    def is_classifying(self) -> bool:
-        """True while :meth:`classify_start` runs."""
-        return self._continuous is not None
 
     def close(self) -> None:
         """Stop continuous classification and the background worker (a later background
