@@ -11,13 +11,15 @@ from typing import Any
 
 from p5knn._base.results import GestureResult, Label
 from p5knn.gestures._classifier import GestureClassifier
+from p5knn.live import _named
+from p5knn.live._background import check_callbacks
 
 
 def create(model: Any = None, *, window: str | int | float = "learned",
            threshold: str | float = "learned", normalize: str = "dims", max_length: int = 64,
            settle: int = 3, refractory: int | None = None, unknown_label: Label = "unknown",
            keypoints: str = "both", sketch: Any = None, callbacks: str = "auto",
-           **extractor_options: Any
+           name: str | None = None, **extractor_options: Any
            ) -> GestureClassifier:
     """A gesture classifier: record a few examples of each movement, then recognise them.
 
@@ -58,6 +60,14 @@ def create(model: Any = None, *, window: str | int | float = "learned",
         (default: the position weighted ×8 so the path counts about as much as the shape).
     sketch, callbacks
         Where callbacks run, as for KNN classifiers.
+    name : str, optional
+        Live-coding-safe: a later call with this name (after ``py5-live-coding`` re-ran your
+        file) returns the same live classifier, with its recorded gestures. ``model`` and
+        ``keypoints`` must then be the same (else ``P5KNNError``); every other option your
+        code changed since the previous call is applied to it (``threshold``, ``window``,
+        ``normalize``, … take effect; new extractor options or a new extractor object replace
+        its extractor). Without a name, a classifier made by a run of a live-coded file is
+        closed when a reload replaces that run.
     **extractor_options
         Passed to ``p5knn.feature_extractor`` when ``model`` is a name.
 
@@ -69,19 +79,70 @@ def create(model: Any = None, *, window: str | int | float = "learned",
     -------
     >>> g = p5knn.gesture_classifier.create(normalize="sequence")   # mouse paths
     >>> hand_moves = p5knn.gesture_classifier.create("hands")         # from a camera
+    >>> g = p5knn.gesture_classifier.create(name="moves")   # survives live-coding reloads
     """
-    extractor = model
+    if not isinstance(model, str) and extractor_options:
+        raise TypeError(f"extractor options {sorted(extractor_options)} need a model name")
+    settings = {"window": window, "threshold": threshold, "normalize": normalize,
+                "max_length": max_length, "settle": settle, "refractory": refractory,
+                "unknown_label": unknown_label}
+
+    def make() -> GestureClassifier:
+        return GestureClassifier(_extractor(model, sketch, callbacks, extractor_options),
+                                 keypoints=keypoints, sketch=sketch, callbacks=callbacks,
+                                 **settings)
+
+    if name is None:
+        return make()
+    defining = {"model": model.lower() if isinstance(model, str) else
+                getattr(model, "name", None), "keypoints": keypoints}
+    live = {**settings, "sketch": sketch, "callbacks": callbacks,
+            "extractor_options": dict(extractor_options),
+            "extractor": None if model is None or isinstance(model, str) else model}
+
+    def apply(g: GestureClassifier, changed: dict[str, Any]) -> None:
+        _apply_live(g, changed, model, sketch, callbacks, extractor_options, settings)
+
+    return _named.named("gesture_classifier", name, defining, live, make=make, apply=apply)
+
+
+def _extractor(model: Any, sketch: Any, callbacks: str, options: dict[str, Any]) -> Any:
+    """The extractor for ``model``: made from a name, or the object given (None: vectors)."""
     if isinstance(model, str):
         from p5knn.features import feature_extractor
 
-        extractor = feature_extractor(model, sketch=sketch, callbacks=callbacks,
-                                      **extractor_options)
-    elif extractor_options:
-        raise TypeError(f"extractor options {sorted(extractor_options)} need a model name")
-    return GestureClassifier(extractor, window=window, threshold=threshold,
-                             normalize=normalize, max_length=max_length, settle=settle,
-                             refractory=refractory, unknown_label=unknown_label,
-                             keypoints=keypoints, sketch=sketch, callbacks=callbacks)
+        return feature_extractor(model, sketch=sketch, callbacks=callbacks, **options)
+    return model
+
+
+def _apply_live(g: GestureClassifier, changed: dict[str, Any], model: Any, sketch: Any,
+                callbacks: str, extractor_options: dict[str, Any],
+                settings: dict[str, Any]) -> None:
+    """Apply to a live named gesture classifier the options your code changed."""
+    if any(key in changed for key in settings):
+        with _named.untracked():            # checks every option as create() does
+            checked = GestureClassifier(None, callbacks="worker", **settings)
+        attrs = {"window": "window_option", "threshold": "threshold_option",
+                 "normalize": "normalize", "max_length": "max_length",
+                 "unknown_label": "unknown_label"}
+        with g._lock:
+            for key, attr in attrs.items():
+                if key in changed:
+                    setattr(g, attr, getattr(checked, attr))
+            for key in ("settle", "refractory"):
+                if key in changed:
+                    setattr(g.matcher, key, getattr(checked.matcher, key))
+            g._changed()
+    if "callbacks" in changed:
+        g._live.callbacks = check_callbacks(callbacks)
+    if "sketch" in changed:
+        g._live.sketch = sketch
+    if "extractor_options" in changed or changed.get("extractor") is not None:
+        new = _extractor(model, sketch, callbacks, extractor_options)
+        old, g.extractor = g.extractor, new
+        g._changed()
+        if old is not None and old is not new and isinstance(model, str):
+            old.close()         # made from the name for this classifier: its thread ends
 
 
 def load(path: str | Path, **options: Any) -> GestureClassifier:

@@ -18,21 +18,65 @@ started: predictions) — and *deliver* the result where callbacks run.
 Who owns which thread: an extractor owns the worker that runs its model and closes it in
 ``close()``; a front object without a model (a KNN fed vectors) owns its own worker, closed
 by its ``close()``; a :class:`Background` closes only the worker it created.
+
+Under ``py5-live-coding`` every :class:`Background` is tracked with the run of the file that
+made it (:mod:`p5knn.live._named`): when a reload replaces that run, its owner is closed as if
+its sketch had ended, unless the owner is named or held by a named object.
+
+Class mode without ``sketch=``: a call made on a running class-mode sketch's animation thread
+by an object that has no sketch, while no module-mode sketch runs, cannot reach that sketch;
+p5knn warns once (:class:`SketchNotLinkedWarning`) and says how to fix it.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+import warnings
 from typing import Any, Callable, Hashable
 
 import numpy as np
 
 from p5knn._base.errors import P5KNNError
+from p5knn.live import _named
 from p5knn.live._report import Callback, ErrorCallback, call_safely
 from p5knn.live._worker import Deliver, Worker, deliver_inline
 
 CALLBACKS = ("auto", "sketch", "worker")
+
+
+class SketchNotLinkedWarning(UserWarning):
+    """A class-mode sketch uses a p5knn object made without ``sketch=self``."""
+
+
+_warned_sketches: set[int] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_class_mode(owner_name: str) -> None:
+    """Warn once per sketch when a class-mode sketch's animation thread calls an object that
+    has no sketch (so its callbacks run on the worker, and calls in ``draw()`` run now)."""
+    if not isinstance(threading.current_thread(), threading._DummyThread):
+        return          # not a JVM thread: not a sketch's animation thread
+    from p5knn.live._py5 import class_mode_sketch_on_stack
+
+    sketch = class_mode_sketch_on_stack()
+    if sketch is None:
+        return
+    with _warned_lock:
+        if id(sketch) in _warned_sketches:
+            return
+        _warned_sketches.add(id(sketch))
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("p5knn"):
+        frame, level = frame.f_back, level + 1     # point at the user's line
+    warnings.warn(
+        f"p5knn: this class-mode sketch ({type(sketch).__name__}) uses a p5knn object "
+        f"({owner_name}) created without sketch=: its callbacks will run on the worker thread, "
+        "not on the animation thread (py5 calls in them are unsafe), and calls inside draw() "
+        "run now instead of in the background. Fix: create it in setup() with sketch=self, "
+        "e.g. self.knn = p5knn.knn_classifier.create(sketch=self)",
+        SketchNotLinkedWarning, stacklevel=level)
 
 
 def check_callbacks(mode: str) -> str:
@@ -92,9 +136,12 @@ class Background:
         self.sketch = sketch
         self.callbacks = check_callbacks(callbacks)
         self._on_sketch_end = on_sketch_end
-        self._linked: set[int] = set()
+        self._linked: dict[int, Any] = {}     # id → SketchLink that runs on_sketch_end
         self._own: Worker | None = None
         self._lock = threading.Lock()
+        owner = getattr(on_sketch_end, "__self__", None)
+        self.owner = owner if owner is not None else self   #: the object this serves
+        _named.track(self.owner, self.close_for_reload)
 
     # ------------------------------------------------------------ the sketch
     def link(self) -> Any | None:
@@ -112,8 +159,10 @@ class Background:
         if link is None and self.callbacks == "sketch":
             raise P5KNNError("callbacks='sketch' needs a py5 sketch, and none was found")
         if link is not None and id(link) not in self._linked and self._on_sketch_end:
-            self._linked.add(id(link))
+            self._linked[id(link)] = link
             link.on_exit(self._on_sketch_end)
+        if self.sketch is None and link is not None and not link.active:
+            _warn_class_mode(type(self.owner).__name__)   # no module-mode sketch runs
         return link
 
     def deliverer(self) -> Deliver:
@@ -193,3 +242,18 @@ class Background:
             own, self._own = self._own, None
         if own is not None:
             own.close()
+
+    def close_for_reload(self) -> None:
+        """A live-coding reload replaced the run that made this object: close its owner as if
+        its sketch had ended, and drop the sketch's hold on it (so it can be freed)."""
+        handler = self._on_sketch_end
+        if handler is not None:
+            handler()
+        else:
+            close = getattr(self.owner, "close", None)
+            if callable(close) and self.owner is not self:
+                close()
+        self.close()
+        links, self._linked = list(self._linked.values()), {}
+        for link in links:
+            link.remove_exit_handler(handler)

@@ -13,6 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from p5knn.live import _named
 from p5knn.live._demo_source import WALLS, DemoSource
 
 _RING = 3  # frames kept: the newest, the one a caller may still hold, and the one being filled
@@ -49,6 +50,13 @@ class Camera:
         handedness — sees the mirrored frame.
     demo_wall : {"objects", "people"}
         Photos the demo source shows: objects, or people for hands/body/face keypoints.
+    name : str, optional
+        Live-coding-safe: ``Camera(name="cam")`` made again (after ``py5-live-coding`` re-ran
+        the file, a re-run notebook cell) returns the same running camera. Its source, size,
+        ``demo_wall`` and ``fallback`` must match (else ``P5KNNError``); ``mirror``, ``fps``,
+        ``pointer``, ``quiet`` and ``retry_seconds``, when your code changed them, are
+        applied to it. A closed camera is replaced by a new one. Unnamed cameras made by a
+        run that a live-coding reload replaced are closed.
 
     Example
     -------
@@ -56,14 +64,69 @@ class Camera:
     >>> py5.image(cam.py5_image(), 0, 0)    # in draw()
     >>> knn.add_example(cam, "wave")        # its newest frame, band order handled
     >>> people = p5knn.Camera("demo", demo_wall="people")   # photos of hands, bodies, faces
+    >>> py5.image(cam, 0, 0)                # py5 draws a camera directly (its newest frame)
     """
 
     bands = "BGR"
+    name: str | None = None     #: the name given (live-coding-safe), or None
+
+    @staticmethod
+    def _options(index: Any, width: int, height: int, source: Any, fps: float | None,
+                 fallback: str | None, pointer: Any, retry_seconds: float, quiet: bool,
+                 mirror: bool, demo_wall: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(options that define the camera, options applied to a live named one)."""
+        if source is not None:
+            what: Any = ("object", type(source).__name__)
+        elif isinstance(index, (str, os.PathLike)) and str(index) != "demo":
+            what = ("file", str(Path(index).resolve()))
+        else:
+            what = index if isinstance(index, str) else int(index)
+        defining = {"source": what, "width": int(width), "height": int(height),
+                    "demo_wall": demo_wall, "fallback": fallback}
+        live = {"mirror": bool(mirror), "fps": fps, "pointer": pointer,
+                "quiet": quiet, "retry_seconds": retry_seconds}
+        return defining, live
+
+    def __new__(cls, index: int | str | os.PathLike = 0, width: int = 640, height: int = 480,
+                *, name: str | None = None, **options: Any) -> "Camera":
+        if name is not None:
+            defining, live = cls._options(index, width, height, *cls._option_values(options))
+            found = _named.find("camera", name, defining, live, cls._apply_live,
+                                alive=lambda cam: not cam._stop)
+            if found is not None:
+                found._reused = True     # __init__ leaves it as it is
+                return found
+        return super().__new__(cls)
+
+    @staticmethod
+    def _option_values(options: dict[str, Any]) -> tuple:
+        get = options.get
+        return (get("source"), get("fps"), get("fallback", "demo"), get("pointer"),
+                get("retry_seconds", 1.0), get("quiet", False), get("mirror", False),
+                get("demo_wall", "objects"))
+
+    @staticmethod
+    def _apply_live(cam: "Camera", changed: dict[str, Any]) -> None:
+        """Options your code changed, applied to a live named camera."""
+        if "mirror" in changed:
+            cam.mirror = bool(changed["mirror"])
+        if "quiet" in changed:
+            cam.quiet = changed["quiet"]
+        if "retry_seconds" in changed:
+            cam.retry_seconds = changed["retry_seconds"]
+        if "fps" in changed and changed["fps"]:
+            cam._pace = 1.0 / changed["fps"]
+        if "pointer" in changed and cam.kind == "demo":
+            cam._pointer = changed["pointer"]
+            cam._cap.pointer = cam._demo_pointer()
 
     def __init__(self, index: int | str | os.PathLike = 0, width: int = 640, height: int = 480,
                  *, source: Any = None, fps: float | None = None, fallback: str | None = "demo",
                  pointer: Any = None, retry_seconds: float = 1.0, quiet: bool = False,
-                 mirror: bool = False, demo_wall: str = "objects") -> None:
+                 mirror: bool = False, demo_wall: str = "objects",
+                 name: str | None = None) -> None:
+        if self.__dict__.pop("_reused", False):
+            return                      # a named camera that is already running
         self.width, self.height = int(width), int(height)
         self.mirror = bool(mirror)  #: flip frames left-right (a selfie view); may change live
         self.retry_seconds = retry_seconds
@@ -92,6 +155,17 @@ class Camera:
         self._open()
         self._thread = threading.Thread(target=self._grab_loop, name="p5knn-camera", daemon=True)
         self._thread.start()
+        if "py5" in sys.modules:
+            from p5knn.live._py5 import ensure_image_conversion
+
+            ensure_image_conversion()       # py5.image(cam, x, y) draws it
+        if name is not None:
+            self.name = name
+            _named.register("camera", name, self, *self._options(
+                index, width, height, source, fps, fallback, pointer, retry_seconds, quiet,
+                mirror, demo_wall))
+        else:
+            _named.track(self, self.close)  # live coding: closed when a reload replaces it
 
     # ------------------------------------------------------------ opening
     def _say(self, message: str) -> None:
@@ -146,14 +220,18 @@ class Camera:
                   f"{self.retry_seconds:g} s")
         return False
 
-    def _use_demo(self, message: str) -> bool:
+    def _demo_pointer(self) -> Any:
         pointer = self._pointer
         wants_mouse = pointer == "mouse" or (pointer is None and "py5" in sys.modules)
         if wants_mouse or (pointer is not None and not callable(pointer)):  # "mouse" or a sketch
             from p5knn.live._py5 import mouse_pointer
 
             pointer = mouse_pointer(None if wants_mouse else pointer)
-        self._cap = DemoSource(self.width, self.height, pointer=pointer, wall=self._demo_wall)
+        return pointer
+
+    def _use_demo(self, message: str) -> bool:
+        self._cap = DemoSource(self.width, self.height, pointer=self._demo_pointer(),
+                               wall=self._demo_wall)
         self.kind, self.is_connected = "demo", True
         self._pace = self._pace or 1 / 30
         self._say(message)
@@ -258,7 +336,8 @@ class Camera:
 
     def py5_image(self, sketch: Any = None) -> Any:
         """The newest frame as a ``Py5Image``, refilled in place only when a new frame came
-        (no per-frame allocation). Call it from the sketch (animation thread)."""
+        (no per-frame allocation). Call it from the sketch (animation thread).
+        ``py5.image(cam, x, y)`` uses it."""
         from p5knn.live._py5 import numpy_to_py5_image
 
         if self._py5_image is None or self._py5_image_id != self.frame_id:

@@ -8,15 +8,18 @@ ordered jobs run before latest-wins jobs, so a prediction sees every example add
 
 An error in a job or a callback is reported (:mod:`p5knn.live._report`); the thread keeps
 going.
+
+Every future is a :class:`Future`: a ``concurrent.futures.Future`` that also has py5's
+``Py5Promise`` shape for polling in ``draw()`` (``is_ready``; ``value`` is the result or None).
 """
 
 from __future__ import annotations
 
 import atexit
 import collections
+import concurrent.futures
 import threading
 import weakref
-from concurrent.futures import Future
 from typing import Any, Callable, Hashable
 
 from p5knn.live._report import Callback, ErrorCallback, call_safely, report_error
@@ -24,6 +27,36 @@ from p5knn.live._report import Callback, ErrorCallback, call_safely, report_erro
 Deliver = Callable[[Callable[[Any], Any], Any, "ErrorCallback | None"], None]
 
 _live_workers: "weakref.WeakSet[Worker]" = weakref.WeakSet()
+
+
+class Future(concurrent.futures.Future):
+    """A ``concurrent.futures.Future`` (``result(timeout)``, ``done()``, ``add_done_callback``
+    … all work as usual) with py5's ``Py5Promise`` shape for polling from ``draw()``:
+
+    * ``is_ready`` — True once the result is there (like ``Py5Promise.is_ready``); False while
+      it runs, and for a cancelled (dropped) or failed job;
+    * ``value`` — the result when ready, else None, never blocking (what
+      ``Py5Promise.result`` is; ``result`` itself stays ``Future.result()``, a call).
+
+    Unlike a ``Py5Promise`` it is always true in ``if future:`` (a ``Future`` is), so existing
+    ``if pending: ...`` code keeps its meaning.
+
+    Example
+    -------
+    >>> pending = knn.predict_class(cam, wait=False)
+    >>> if pending.is_ready:                 # in a later draw()
+    ...     label = pending.value.label
+    """
+
+    @property
+    def is_ready(self) -> bool:
+        """True once the job finished with a result (not cancelled, not failed)."""
+        return self.done() and not self.cancelled() and self.exception(0) is None
+
+    @property
+    def value(self) -> Any:
+        """The result when :attr:`is_ready`, else None (never waits, never raises)."""
+        return self.result(0) if self.is_ready else None
 
 
 def deliver_inline(fn: Callable[[Any], Any], arg: Any, on_error: ErrorCallback | None) -> None:
@@ -51,6 +84,7 @@ class Worker:
         self._thread: threading.Thread | None = None
         self._stop = False
         self._running_job = False
+        self._exiting = False  # the thread has taken its last job and is ending
         self.completed = 0   #: jobs finished (successfully or not)
         self.dropped = 0     #: latest-wins jobs replaced before they started
         _live_workers.add(self)
@@ -75,8 +109,9 @@ class Worker:
         return self._thread is not None and self._thread.is_alive()
 
     def _start(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
+        if self._thread is None or self._exiting or not self._thread.is_alive():
             self._stop = False
+            self._exiting = False
             self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
             self._thread.start()
 
@@ -117,6 +152,7 @@ class Worker:
                 key = next(iter(self._latest))
                 self._running_job = True
                 return self._latest.pop(key)
+            self._exiting = True  # a submit from now on starts a new thread
             return None  # stopping and nothing left
 
     def _loop(self) -> None:
