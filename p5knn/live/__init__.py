@@ -5,9 +5,9 @@ It serves every front object (extractors, classifiers, heads) and imports none o
 """
 
 from p5knn.live._camera import Camera
+from p5knn.live._background import SketchNotLinkedWarning
 from p5knn.live._demo_source import DemoSource
 from p5knn.live._steady import Steady
 from p5knn.live._video import demo_clip, record
 
-__all__ = ["Camera", "DemoSource", "demo_clip", "record"]
-__all__ += ["Steady"]
+__all__ = ["Camera", "DemoSource", "SketchNotLinkedWarning", "Steady", "demo_clip", "record"]
