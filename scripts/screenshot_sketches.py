@@ -1,8 +1,9 @@
-"""Screenshots of the keypoint example sketches for the README: each sketch runs headless on
-the demo camera with its autopilot (it teaches itself from photos, then looks at them again)
-and p5knn saves its last frame.
+"""Screenshots of the example sketches that have an autopilot, for the README: each sketch
+runs headless with its autopilot (on the demo camera it teaches itself from photos, then
+looks at them again; the gesture sketches record gestures, then perform new ones) and p5knn
+saves its last frame.
 
-    python scripts/screenshot_sketches.py                  # all four, into docs/sketches/
+    python scripts/screenshot_sketches.py                  # all of them, into docs/sketches/
     python scripts/screenshot_sketches.py hand_signs --out /tmp/shots
 
 Without an X display it re-runs each sketch under ``xvfb-run``. Prints each sketch's own
@@ -21,8 +22,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-#: sketch -> seconds it runs (its autopilot teaches, tests, then stays on its best photo)
-SKETCHES = {"hand_signs": 14, "body_pose": 19, "smile_or_not": 14, "landmark_visuals": 12}
+#: sketch -> seconds it runs (its autopilot teaches, tests, then stays on its best photo;
+#: the gesture sketches stop just after the last gesture was recognised, while it glows)
+SKETCHES = {"hand_signs": 14, "body_pose": 19, "smile_or_not": 14, "landmark_visuals": 12,
+            "mouse_gestures": 20.6, "hand_gestures": 16.7, "osc_installation": 26}
 
 
 def shoot(name: str, seconds: float, out: Path) -> dict:

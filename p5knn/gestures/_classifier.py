@@ -27,17 +27,20 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 POSITION_WEIGHT = 8.0
 
 
-def keypoint_frame(extractor: Any, image: Any, bands: str, part: str) -> np.ndarray:
+def keypoint_frame(extractor: Any, image: Any, bands: str, part: str,
+                   last: np.ndarray | None = None) -> np.ndarray:
     """One frame of a keypoint gesture: the extractor's vector (``"shape"``), where the first
-    hand, body or face is — x, y of its landmarks' centre in 0…1 of the frame, (0, 0) when
-    nobody — (``"position"``), or both, the position weighted by :data:`POSITION_WEIGHT`."""
+    hand, body or face is — x, y of its landmarks' centre in 0…1 of the frame — (``"position"``),
+    or both, the position weighted by :data:`POSITION_WEIGHT`. When nobody is found the
+    position is ``last`` (where it was last seen: one frame of lost tracking is not a jump to a
+    corner), else the frame's centre."""
     found = extractor.detect(image, bands)
     if part == "shape":
         return np.asarray(extractor.vector(found), np.float32)
     shape = getattr(image, "shape", None)
     if shape is None:
         shape = images.to_rgb(image, bands).shape
-    where = np.zeros(2, np.float32)
+    where = np.array(last if last is not None else (0.5, 0.5), np.float32)
     if found:
         centre = np.asarray(found[0].landmarks, np.float32)[:, :2].mean(axis=0)
         where = centre / np.array([shape[1], shape[0]], np.float32)
@@ -101,6 +104,7 @@ class GestureClassifier:
         if keypoints not in KEYPOINT_PARTS:
             raise ValueError(f"keypoints must be one of {KEYPOINT_PARTS}, got {keypoints!r}")
         self.keypoints = keypoints
+        self._last_where: np.ndarray | None = None   # keypoints: where the hand was last seen
         if normalize not in _dtw.NORMALIZE:
             raise ValueError(f"normalize must be one of {_dtw.NORMALIZE}, got {normalize!r}")
         if window != "learned" and (isinstance(window, bool) or not isinstance(
@@ -165,7 +169,11 @@ class GestureClassifier:
         ex = self.extractor
         if not hasattr(ex, "detect"):
             return np.asarray(ex.infer(image, bands), np.float32)
-        return keypoint_frame(ex, image, bands, self.keypoints)
+        frame = keypoint_frame(ex, image, bands, self.keypoints, self._last_where)
+        if self.keypoints != "shape":
+            self._last_where = frame[-2:] / (1.0 if self.keypoints == "position"
+                                             else POSITION_WEIGHT)
+        return frame
     def _vectors(self, frames: Any) -> Any:
         """Image frames become feature vectors (with an extractor); vectors stay."""
         if self.extractor is not None and not isinstance(frames, np.ndarray):

@@ -16,7 +16,7 @@ import numpy as np
 from p5knn._base.errors import FeatureSizeError
 from p5knn._base.results import GestureResult, Label
 from p5knn.features import _images as images
-from p5knn.live._frames import stream_frame
+from p5knn.live._frames import StreamFrame, stream_frame
 from p5knn.live._report import Callback, ErrorCallback, report_error
 from p5knn.live._steady import Steady
 
@@ -120,7 +120,10 @@ class Stream:
             if frame_id == last_id:
                 return None, bands, last_id
             return stream_frame(source), bands, frame_id
-        return source(), bands, last_id
+        frame = source()
+        if isinstance(frame, np.ndarray) and frame.ndim == 3:    # images of one stream: track
+            frame = StreamFrame(frame, bands, time.perf_counter(), id(source))
+        return frame, bands, last_id
 
     def _run(self, source: Any, fps: float, bands: str) -> None:
         period = 1.0 / fps

@@ -333,7 +333,27 @@ def test_gestures_of_hand_keypoints_from_images() -> None:
     assert g.classify(moving(10)).label == "right"
     assert g.classify(moving(-14)).label == "left"
     where = p5knn.gesture_classifier.create(g.extractor, keypoints="position")
-    assert where.image_vector(rgb).shape == (2,)
+    assert where.image_vector(np.zeros_like(rgb)).tolist() == [0.5, 0.5]   # nobody yet: centre
+    seen = where.image_vector(rgb)
+    assert seen.shape == (2,) and 0.5 < seen[0] < 0.9
+    assert np.array_equal(where.image_vector(np.zeros_like(rgb)), seen)     # lost: held
+    frames = iter(moving(3) * 20)                  # a function source of images is a stream
+    runs = g.extractor.detector_runs
+    got = threading.Event()
+    counted = []
+
+    def frame():
+        counted.append(1)
+        if len(counted) >= 20:
+            got.set()
+        return next(frames)
+
+    where.classify_start(frame, lambda r: None, fps=200)
+    try:
+        assert got.wait(60)
+    finally:
+        where.classify_stop()
+    assert g.extractor.detector_runs - runs <= 3, "frames of a function source are tracked"
     shape = p5knn.gesture_classifier.create(g.extractor, keypoints="shape")
     assert shape.image_vector(rgb).shape == (129,)
     with pytest.raises(ValueError):

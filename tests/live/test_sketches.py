@@ -7,10 +7,13 @@ and only asserted loosely — what is asserted is what the live rule promises.""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -71,7 +74,8 @@ def test_sketch_that_dies_in_draw_lets_the_process_exit():
 
 SKETCHES = ["webcam_classifier", "webcam_classifier_class_mode", "gesture_particles",
             "imagenet_labeller", "mouse_vectors", "train_head_live", "regression_slider",
-            "hand_signs", "body_pose", "smile_or_not", "landmark_visuals"]
+            "hand_signs", "body_pose", "smile_or_not", "landmark_visuals", "mouse_gestures",
+            "hand_gestures", "osc_installation"]
 
 
 @pytest.mark.parametrize("name", SKETCHES)
@@ -128,6 +132,89 @@ def test_keypoint_sketch_autopilot_predicts_what_it_taught(name, tmp_path):
 
     with Image.open(png) as shot:                # the last frame, whole
         assert shot.size == ((800, 600) if name == "landmark_visuals" else (960, 480))
+
+
+# The gesture sketches' autopilots record gestures (a scripted mouse; the demo camera's view
+# sliding so the hand photo crosses the frame), then perform new ones: each must be
+# recognised once, in order, and nothing may fire while the autopilot teaches (the pen
+# resting or jumping to the next start, the hand at rest). Seconds: the script's length
+# plus a margin.
+GESTURE_AUTOPILOT = {
+    "mouse_gestures": ({"circle": 3, "zigzag": 3, "swipe": 3}, 23),
+    "hand_gestures": ({"swipe right": 3, "swipe left": 3}, 20),    # a photo cannot wave
+}
+
+
+@pytest.mark.parametrize("name", GESTURE_AUTOPILOT)
+def test_gesture_sketch_autopilot_recognises_what_it_performs(name, tmp_path):
+    if name == "hand_gestures" and not (OPENCV_DATA / "right04.jpg").exists():
+        pytest.skip("the people wall needs Debian opencv-doc")
+    counts, seconds = GESTURE_AUTOPILOT[name]
+    png = tmp_path / f"{name}.png"
+    out = run([str(ROOT / "sketches" / f"{name}.py")],
+              env={"P5KNN_AUTOPILOT": "1", "P5KNN_EXIT_AFTER": str(seconds),
+                   "P5KNN_SCREENSHOT": str(png)})
+    assert "Traceback" not in out.stderr, out.stderr[-3000:]
+    r = report(out)
+    assert r["counts"] == counts, r
+    assert set(r["performed"]) == set(counts), r       # one new movement of each, at least
+    assert r["recognised"] == r["performed"], r
+    assert r["recognised_while_teaching"] == [], r
+    from PIL import Image
+
+    with Image.open(png) as shot:
+        assert shot.size == (960, 540)
+
+
+def test_osc_installation_sends_steady_labels(tmp_path):
+    """The installation's autopilot teaches cat, coffee and rocket on the demo camera and
+    tours the wall; a python-osc server stands where Wekinator's output would listen."""
+    from pythonosc.dispatcher import Dispatcher
+    from pythonosc.osc_server import ThreadingOSCUDPServer
+
+    received: list[tuple[str, list]] = []
+    dispatcher = Dispatcher()
+    dispatcher.set_default_handler(lambda address, *values: received.append((address,
+                                                                             list(values))))
+    server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    png = tmp_path / "osc_installation.png"
+    try:
+        out = run([str(ROOT / "sketches" / "osc_installation.py")],
+                  env={"P5KNN_AUTOPILOT": "1", "P5KNN_EXIT_AFTER": "27",
+                       "P5KNN_SCREENSHOT": str(png),
+                       "P5KNN_OSC_SEND": f"127.0.0.1:{server.server_address[1]}"})
+        time.sleep(0.5)                          # the last datagrams
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in out.stderr, out.stderr[-3000:]
+    r = report(out)
+    assert set(r["counts"]) == {"cat", "coffee", "rocket"} and min(r["counts"].values()) >= 5
+    # at the end of each stop of the tour, the steady label is the photo's (untaught photos:
+    # unknown, through min_similarity and the 1 s timeout)
+    assert r["predicted"] == {"rocket": "rocket", "horse": "unknown", "coffee": "coffee",
+                              "astronaut": "unknown", "chelsea": "cat"}, r
+    labels = [values for address, values in received if address == "/p5knn/label"]
+    numbers = [values for address, values in received if address == "/wek/outputs"]
+    assert [address for address, _ in received] == \
+        ["/p5knn/label", "/wek/outputs"] * len(labels)          # always the two, in order
+    assert all(len(v) == 1 and isinstance(v[0], str) for v in labels)
+    labels = [v[0] for v in labels]
+    assert labels == r["sent"]                                  # every label arrived
+    # Wekinator's class numbers: keys 1, 2, 3 (cat, coffee, rocket); 0 for unknown
+    assert [v[0] for v in numbers] == [{"cat": 1.0, "coffee": 2.0, "rocket": 3.0}.get(label, 0.0)
+                                       for label in labels]
+    # sent on change only: never the same label twice in a row
+    assert all(a != b for a, b in itertools.pairwise(labels)), labels
+    tour = ["rocket", "unknown", "coffee", "unknown", "cat"]  # the steady labels of the tour
+    it = iter(labels)
+    assert all(label in it for label in tour), labels          # in that order
+    from PIL import Image
+
+    with Image.open(png) as shot:
+        assert shot.size == (1000, 580)
 
 
 SHOT_SKETCH = """
