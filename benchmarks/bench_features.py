@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from _timing import HEADER, ms, row, time_calls  # noqa: E402
 
 import p5knn  # noqa: E402
-from p5knn.features import MOBILENET_KEY, cache_dir  # noqa: E402
+from p5knn.features._weights import mobilenet_file  # noqa: E402
 
 
 def main() -> None:
@@ -37,7 +37,8 @@ def main() -> None:
 
     start = time.perf_counter()
     extractor = p5knn.feature_extractor()
-    print(f"extractor ready in {time.perf_counter() - start:.2f} s (cached LiteRT model)")
+    print(f"extractor ready in {time.perf_counter() - start:.2f} s (the shipped LiteRT model, "
+          "SHA-256 checked)")
     x = extractor.prepare(photo)
     results["p5knn infer() — LiteRT, all cores, incl. resize"] = time_calls(
         lambda: extractor.infer(photo), args.repeats)
@@ -49,12 +50,15 @@ def main() -> None:
     results["preprocess 640×480 BGR frame → 224×224"] = time_calls(
         lambda: extractor.prepare(frame, bands="BGR"), args.repeats)
 
+    from p5knn.features._runtime import quiet_tensorflow
+
+    quiet_tensorflow()         # TensorFlow's start-up lines (oneDNN, CUDA probing) hidden
     import tensorflow as tf
 
     from p5knn.features._mobilenet import build_keras_mobilenet
 
     warnings.filterwarnings("ignore", module="tensorflow")
-    tfl = tf.lite.Interpreter(model_path=str(cache_dir() / f"{MOBILENET_KEY}.tflite"),
+    tfl = tf.lite.Interpreter(model_path=str(mobilenet_file()),   # the same shipped file
                               num_threads=os.cpu_count())
     tfl.allocate_tensors()
     index = tfl.get_input_details()[0]["index"]

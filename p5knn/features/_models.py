@@ -78,7 +78,7 @@ def _keras_model_file(path: Path, layer: str | None, labels: list[str] | None) -
             outputs.append(final)
         return keras_to_tflite(keras.Model(model.inputs, outputs))
 
-    return cached_model(key, build)
+    return cached_model(key, build, name=path.name)
 
 
 def _runner_factory(path: Path, layer: str | None, labels: list[str] | None,

@@ -6,6 +6,12 @@ example, ``x`` delete the nearest example, ``c`` clear all, ``+``/``-`` change k
 ``autopilot`` plays a scripted session (for machines with no one at the keyboard).
 ``model="hands"`` / ``"pose"`` / ``"face"`` classifies keypoints instead of MobileNet features
 and draws the skeleton the classifier saw (the demo source then shows photos of people).
+
+The window never sits blank: its first frame shows the camera with "loading MobileNet…", and
+the model (and a ``load_path`` file) is loaded on the next frame, while that frame is on
+screen; saving and loading with ``s``/``l`` say so on the window the same way. The summary
+records how long that took (``ready_s``) and the time from the first recorded example to the
+first prediction (``first_prediction_s``).
 """
 
 from __future__ import annotations
@@ -76,6 +82,15 @@ class DemoSketch(py5.Sketch):
         self.thumbs: dict[int, Any] = {}
         self.summary: dict[str, Any] = {}
         self.checks: dict[str, Any] = {}   #: autopilot: photo → what was predicted on it
+        self.knn: Any = None               #: made on the frame after the first one
+        self.loading = "loading " + ("MobileNet" if model == "mobilenet" else
+                                     f"the {model} keypoint models") + "…"
+        self.pending: tuple[str, Path] | None = None   #: ("save" | "load", file) next frame
+        self.opened = self.started = 0.0
+        self.ready_s: float | None = None    #: window open → classifier ready
+        self.first_add = 0.0                  #: when the first example was recorded
+        self.first_prediction_s: float | None = None   #: first example → first prediction
+        self.error = ""
         if camera.demo is not None:
             camera.demo.pointer = self._pointer
 
@@ -91,6 +106,8 @@ class DemoSketch(py5.Sketch):
         """Prediction callback: runs on the animation thread before draw()."""
         self.result = result
         self.predictions += 1
+        if self.first_prediction_s is None and self.first_add:
+            self.first_prediction_s = time.perf_counter() - self.first_add
         if result.frame_time is not None:
             self.latencies.append(time.perf_counter() - result.frame_time)
 
@@ -105,13 +122,28 @@ class DemoSketch(py5.Sketch):
         what = "" if self.model == "mobilenet" else f" ({self.model})"
         self.window_title(f"p5knn demo{what} — hold 1–9 to teach")
         self.text_font(self.create_font("DejaVu Sans", 14))
+        self.opened = self.started = time.perf_counter()
+        print(f"p5knn demo: window open; {self.loading}", flush=True)
+
+    def _prepare(self) -> None:
+        """Make the classifier (and load ``load_path``): on the second frame, so that the
+        first one — the camera and "loading…" — is what the window shows meanwhile."""
         options = {"metric": "euclidean"} if self.model in KEYPOINTS else {}
-        self.knn = knn_classifier.create(self.model, k=self.k, thumbnails=THUMB, sketch=self,
-                                         balanced=True, **options)
+        try:
+            knn = knn_classifier.create(self.model, k=self.k, thumbnails=THUMB, sketch=self,
+                                        balanced=True, **options)
+        except Exception as exc:  # noqa: BLE001 - said on the console, then the demo ends
+            self.error = f"cannot load the {self.model} model: {exc}"
+            self._finish()
+            return
+        self.knn = knn
         if self.load_path:
             self._load(self.load_path)
-        self.knn.classify_start(self.camera, self.got, on_error=self.failed)
+        knn.classify_start(self.camera, self.got, on_error=self.failed)
         self.started = time.perf_counter()
+        self.ready_s = self.started - self.opened
+        print(f"p5knn demo: ready in {self.ready_s:.2f} s — hold 1–9 to record examples",
+              flush=True)
 
     def _autopilot(self, t: float) -> None:
         demo = self.camera.demo
@@ -132,8 +164,37 @@ class DemoSketch(py5.Sketch):
         if phase - int(phase) > 0.6 and self.result is not None:   # settled on this photo
             self.checks[photo] = self.result.label
 
+    def _busy(self, text: str) -> None:
+        """A banner across the camera view: what is taking a moment."""
+        self.no_stroke()
+        self.fill(0, 0, 0, 200)
+        self.rect(0, CAM_H / 2 - 30, CAM_W, 60)
+        self.fill(255, 230, 120)
+        self.text_size(22)
+        self.text_align(self.CENTER, self.CENTER)
+        self.text(text, CAM_W / 2, CAM_H / 2)
+        self.text_align(self.LEFT, self.BASELINE)
+        self.text_size(13)
+
     def draw(self) -> None:
         now = time.perf_counter()
+        if self.knn is None:                  # loading: the camera and a banner
+            if self.frame_count > 1 and not self.error:
+                self._prepare()               # the previous frame (with the banner) shows
+            else:
+                self.background(24)
+                self.image(self.camera.py5_image(self), 0, 0, CAM_W, CAM_H)
+                self._busy(self.loading)
+                self.fill(255)
+                self.text_size(20)
+                self.text("p5knn", CAM_W + 16, 30)
+                self.text_size(13)
+            if self.seconds and now - self.opened >= self.seconds:
+                self._finish()
+            return
+        if self.pending is not None:          # the banner was shown on the last frame
+            (self._save if self.pending[0] == "save" else self._load)(self.pending[1])
+            self.pending = None
         self.frame_times.append(now)
         t = now - self.started
         if self.autopilot and self.camera.demo is not None:
@@ -149,13 +210,17 @@ class DemoSketch(py5.Sketch):
                                               CAM_H / self.camera.height), sketch=self)
         self._draw_panel()
         self._draw_neighbors()
-        if self.seconds and t >= self.seconds:
+        if self.pending is not None:
+            verb = "saving to" if self.pending[0] == "save" else "loading"
+            self._busy(f"{verb} {self.pending[1]}…")
+        if self.seconds and now - self.opened >= self.seconds:
             self._finish()
 
     def _record(self, now: float) -> None:
         keys = [k for k in self.held if k in self.names]
         if keys and now - self.last_record >= RECORD_INTERVAL:
             self.last_record = now
+            self.first_add = self.first_add or now
             self.knn.add_example(self.camera, self.names[keys[0]])  # returns at once
 
     # ---------------------------------------------------------------- drawing
@@ -239,12 +304,14 @@ class DemoSketch(py5.Sketch):
     # ---------------------------------------------------------------- keys
     def key_pressed(self) -> None:
         key = str(self.key)
+        if self.knn is None:
+            return                          # still loading
         if key in self.names:
             self.held.add(key)
         elif key == "s":
-            self._save()
+            self.pending = ("save", self.save_path)   # on the next frame, after a banner
         elif key == "l":
-            self._load(self.save_path)
+            self.pending = ("load", self.save_path)
         elif key == "u":
             label = self.knn.undo_last()
             self.say("nothing to undo" if label is None else f"removed the last '{label}'")
@@ -264,9 +331,9 @@ class DemoSketch(py5.Sketch):
     def key_released(self) -> None:
         self.held.discard(str(self.key))
 
-    def _save(self) -> None:
+    def _save(self, path: Path) -> None:
         try:
-            path = self.knn.save(self.save_path)
+            path = self.knn.save(path)
             self.say(f"saved {len(self.knn)} examples to {path}")
         except (P5KNNError, OSError) as exc:
             self.say(f"not saved: {exc}")
@@ -295,6 +362,13 @@ class DemoSketch(py5.Sketch):
     def _finish(self) -> None:
         if self.screenshot:
             self.save_frame(self.screenshot)
+        if self.knn is None:                  # ended before the model was ready
+            self.summary = {"error": self.error} if self.error else \
+                {"model": self.model, "frames": 0, "predictions": 0, "examples": {},
+                 "ready_s": None, "first_prediction_s": None,
+                 "note": "ended while the model was loading"}
+            self.exit_sketch()
+            return
         times = np.diff(self.frame_times[30:]) if len(self.frame_times) > 31 else np.zeros(1)
         self.summary = {
             "frames": len(self.frame_times), "fps": self._fps(),
@@ -306,6 +380,7 @@ class DemoSketch(py5.Sketch):
                                             self.script} if self.autopilot else {},
             "checks": self.checks,
             "latency_ms_p50": float(np.median(self.latencies) * 1000) if self.latencies else None,
+            "ready_s": self.ready_s, "first_prediction_s": self.first_prediction_s,
         }
         self.knn.classify_stop(wait=False)
         self.exit_sketch()

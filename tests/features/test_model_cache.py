@@ -65,7 +65,7 @@ def test_converting_says_so_once_and_a_damaged_model_is_rebuilt(tmp_path, monkey
     capfd.readouterr()
     first = p5knn.feature_extractor(tiny_keras_file, preprocess="unit")
     err = capfd.readouterr().err
-    assert err.count("p5knn: converting tiny (Keras) to LiteRT (once, ~5 s)") == 1, err
+    assert err.count("p5knn: converting tiny.keras to LiteRT (once, ~5 s)") == 1, err
     for chatter in ("I0000", "absl::InitializeLog", "XNNPACK", "Captures"):
         assert chatter not in err, err
     p5knn.feature_extractor(tiny_keras_file, preprocess="unit")

@@ -32,6 +32,11 @@ def test_demo_autopilot_teaches_and_predicts(tmp_path):
     assert summary["predictions"] > 50
     assert summary["last_label"] in {"chelsea", "rocket", "coffee"}
     assert shot.stat().st_size > 10_000
+    # issue 14: the first prediction comes within 1 s of the first recorded example
+    assert summary["ready_s"] is not None and summary["ready_s"] < 3.0
+    assert summary["first_prediction_s"] is not None and summary["first_prediction_s"] < 1.0
+    assert f"first prediction {summary['first_prediction_s']:.2f} s after the first example" \
+        in out.stdout
 
 
 @pytest.mark.slow
@@ -57,3 +62,29 @@ def test_keypoint_demo_autopilot_teaches_photos_of_people(tmp_path, model):
     for photo, predicted in summary["checks"].items():   # each taught photo is recognised
         assert predicted == summary["taught"][photo], (photo, predicted)
     assert shot.stat().st_size > 10_000
+    assert summary["first_prediction_s"] is not None and summary["first_prediction_s"] < 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("DISPLAY"),
+                    reason="py5 needs an X display; run under xvfb-run")
+def test_the_window_says_loading_until_the_model_is_ready(tmp_path):
+    """Ended at once, the demo's last frame is its first: the camera with "loading
+    MobileNet…" across it — never a uniform grey window."""
+    import cv2
+    import numpy as np
+
+    shot = tmp_path / "loading.png"
+    out = subprocess.run([sys.executable, "-m", "p5knn", "demo", "--demo", "--seconds",
+                          "0.001", "--screenshot", str(shot), "--save-path",
+                          str(tmp_path / "demo.p5knn")],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "p5knn demo: window open; loading MobileNet…" in out.stdout
+    picture = cv2.imread(str(shot))
+    assert picture is not None and picture.shape[:2] == (480, 960)
+    assert picture[:, :640].std() > 20                     # the camera's picture, not grey
+    band = picture[210:270, :640].astype(int)              # the banner: dark, yellow text
+    yellow = (abs(band[..., 2] - 255) < 40) & (abs(band[..., 1] - 230) < 40) & \
+        (band[..., 0] < 170)
+    assert yellow.sum() > 100 and np.median(band) < 60
