@@ -3,6 +3,8 @@ resampling, normalisation, distances to many templates in one call, and what p5k
 the recorded examples — the Sakoe-Chiba window (leave-one-out, as the UCR archive's "learned
 window" baseline does) and the match threshold.
 
+Windows here are the largest shift allowed between the two gestures' frames (0: no warping,
+the euclidean distance); :func:`_shift` turns them into dtaidistance's convention.
 Distances are dtaidistance's: the square root of the summed squared euclidean distances along
 the best warping path, so the first and the last frames of two sequences are always matched
 (:func:`end_bound` uses that to skip templates cheaply).
@@ -119,6 +121,12 @@ def common_length(raw: Sequence[np.ndarray], max_length: int) -> int:
     return max(2, min(max_length, max(len(r) for r in raw)))
 
 
+def _shift(window: int) -> int:
+    """dtaidistance's ``window`` for a Sakoe-Chiba window of ``window`` frames: it allows shifts
+    *below* its value, and takes 0 for "no window at all", so 0 (no warping) is its 1."""
+    return max(0, int(window)) + 1
+
+
 def to_many(templates: Sequence[np.ndarray], query: np.ndarray, window: int,
             max_dist: float | None = None) -> np.ndarray:
     """DTW distance from ``query`` to every template, in one call of the C library
@@ -134,7 +142,7 @@ def to_many(templates: Sequence[np.ndarray], query: np.ndarray, window: int,
     n = len(templates)
     extra = {"max_dist": max_dist} if max_dist is not None and \
         np.isfinite(max_dist) else {}
-    got = dtw().distance_matrix_fast(list(templates) + [query], window=max(0, int(window)),
+    got = dtw().distance_matrix_fast(list(templates) + [query], window=_shift(window),
                                      block=((0, n), (n, n + 1)), compact=True, parallel=False,
                                      **extra)
     return np.asarray(got, np.float64)
@@ -144,7 +152,7 @@ def pairwise(seqs: Sequence[np.ndarray], window: int) -> np.ndarray:
     """Symmetric matrix of DTW distances between prepared sequences (0 on the diagonal)."""
     if len(seqs) < 2:
         return np.zeros((len(seqs), len(seqs)))
-    got = dtw().distance_matrix_fast(list(seqs), window=max(0, int(window)), compact=False,
+    got = dtw().distance_matrix_fast(list(seqs), window=_shift(window), compact=False,
                                      parallel=False)
     matrix = np.asarray(got, np.float64)
     matrix = np.where(np.isfinite(matrix), matrix, matrix.T)
