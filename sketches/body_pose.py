@@ -91,34 +91,22 @@ class BodyPose(py5.Sketch):
         self.draw_panel(PANEL, recording)
 
     # ------------------------------------------------------------------ drawing
-    def chip(self, text, x, y, rgb=(0, 0, 0), dot=None):
-        """A rounded label on the camera picture."""
-        self.text_font(self.bold)
-        self.text_size(18)
-        w = self.text_width(text) + (48 if dot else 28)
-        self.no_stroke()
-        self.fill(*rgb, 190)
-        self.rect(x, y, w, 36, 18)
-        if dot:
-            self.fill(*dot)
-            self.circle(x + 22, y + 18, 12)
-        self.fill(255)
-        self.text_align(self.LEFT, self.CENTER)
-        self.text(text, x + (38 if dot else 14), y + 17)
-
     def draw_status(self, recording):
         if not self.model_ready.is_set():
-            self.chip("starting the body model…", 16, 16)
+            p5knn.draw.chip("starting the body model…", 16, 16, font=self.bold, sketch=self)
         elif recording and self.found:
             blink = (255, 255, 255) if self.frame_count // 15 % 2 else (255, 80, 80)
             count = self.knn.get_count_by_label().get(recording, 0)
-            self.chip(f"recording {recording}  ·  {count}", 16, 16, (200, 30, 30), dot=blink)
+            p5knn.draw.chip(f"recording {recording}  ·  {count}", 16, 16, fill=(200, 30, 30),
+                            dot=blink, font=self.bold, sketch=self)
         elif recording:
-            self.chip("nobody in view: nothing recorded", 16, 16, (200, 30, 30))
+            p5knn.draw.chip("nobody in view: nothing recorded", 16, 16, fill=(200, 30, 30),
+                            font=self.bold, sketch=self)
         elif not self.found:
-            self.chip("step back so the camera sees you", 16, 16)
+            p5knn.draw.chip("step back so the camera sees you", 16, 16, font=self.bold, sketch=self)
         if self.cam.demo is not None and not self.autopilot_on:
-            self.chip("demo camera: move the mouse to look around", 16, self.height - 52)
+            p5knn.draw.chip("demo camera: move the mouse to look around", 16, self.height - 52,
+                            font=self.bold, sketch=self)
 
     def draw_panel(self, x, recording):
         width = self.width - x - 24
@@ -154,7 +142,8 @@ class BodyPose(py5.Sketch):
                                    sketch=self)
         for i, (key, label) in enumerate(POSES.items()):
             y = 178 + i * 42
-            self.keycap(key, x, y, 34, active=recording == label)
+            p5knn.draw.key_cap(key, x, y, 34, active=recording == label,
+                               font=self.bold, sketch=self)
             self.fill(235)
             self.text_font(self.regular)
             self.text_size(18)
@@ -165,7 +154,7 @@ class BodyPose(py5.Sketch):
                                           ("c", "clear")]):
             y = 326 + 46 * i
             for j, k in enumerate(keys.split()):
-                self.keycap(k, x + 36 * j, y, 30)
+                p5knn.draw.key_cap(k, x + 36 * j, y, 30, font=self.bold, sketch=self)
             self.fill(220)
             self.text_font(self.regular)
             self.text_size(18)
@@ -200,18 +189,6 @@ class BodyPose(py5.Sketch):
         self.stroke(*(COLORS[list(POSES.values()).index(answer)] if answer else (235, 235, 245)))
         self.stroke_weight(2.5)
         self.lines(np.hstack([body[pairs[:, 0]], body[pairs[:, 1]]]))
-
-    def keycap(self, key, x, y, size, active=False):
-        self.stroke(255, 255, 255, 90)
-        self.stroke_weight(1.5)
-        self.fill(*((200, 30, 30) if active else (48, 52, 62)))
-        self.rect(x, y, size, size, 6)
-        self.no_stroke()
-        self.fill(255)
-        self.text_font(self.bold)
-        self.text_size(16)
-        self.text_align(self.CENTER, self.CENTER)
-        self.text(key, x + size / 2, y + size / 2 - 2)
 
     # ------------------------------------------------------------------ keys, exit
     def key_pressed(self):

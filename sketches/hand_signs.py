@@ -87,35 +87,20 @@ def draw():
     draw_panel(660, found, result, recording)
 
 
-def chip(text, x, y, rgb=(0, 0, 0), dot=None):
-    """A rounded label on the camera picture."""
-    py5.text_font(bold)
-    py5.text_size(18)
-    w = py5.text_width(text) + (48 if dot else 28)
-    py5.no_stroke()
-    py5.fill(*rgb, 190)
-    py5.rect(x, y, w, 36, 18)
-    if dot:
-        py5.fill(*dot)
-        py5.circle(x + 22, y + 18, 12)
-    py5.fill(255)
-    py5.text_align(py5.LEFT, py5.CENTER)
-    py5.text(text, x + (38 if dot else 14), y + 17)
-
-
 def draw_status(found, recording):
     if not model_ready.is_set():
-        chip("starting the hand model…", 16, 16)
+        p5knn.draw.chip("starting the hand model…", 16, 16, font=bold)
     elif recording and found:
         blink = (255, 255, 255) if py5.frame_count // 15 % 2 else (255, 80, 80)
-        chip(f"recording {recording}  ·  {knn.get_count_by_label().get(recording, 0)}",
-             16, 16, (200, 30, 30), dot=blink)
+        p5knn.draw.chip(f"recording {recording}  ·  {knn.get_count_by_label().get(recording, 0)}",
+             16, 16, fill=(200, 30, 30), dot=blink, font=bold)
     elif recording:
-        chip("no hand in view: nothing recorded", 16, 16, (200, 30, 30))
+        p5knn.draw.chip("no hand in view: nothing recorded", 16, 16, fill=(200, 30, 30), font=bold)
     elif not found:
-        chip("show me your hand", 16, 16)
+        p5knn.draw.chip("show me your hand", 16, 16, font=bold)
     if cam.demo is not None and not AUTOPILOT:
-        chip("demo camera: move the mouse to look around", 16, py5.height - 52)
+        p5knn.draw.chip("demo camera: move the mouse to look around", 16, py5.height - 52,
+                        font=bold)
 
 
 def draw_panel(x, found, result, recording):
@@ -151,7 +136,7 @@ def draw_panel(x, found, result, recording):
                                labels=SIGNS.values(), colors=COLORS, text_size=18)
     for i, (key, label) in enumerate(SIGNS.items()):
         y = 178 + i * 42
-        keycap(key, x, y, 34, active=recording == label)
+        p5knn.draw.key_cap(key, x, y, 34, active=recording == label, font=bold)
         py5.fill(235)
         py5.text_font(regular)
         py5.text_size(18)
@@ -161,7 +146,7 @@ def draw_panel(x, found, result, recording):
     for i, (keys, what) in enumerate([("r p s", "record"), ("u", "undo"), ("c", "clear")]):
         y = 326 + 46 * i
         for j, k in enumerate(keys.split()):
-            keycap(k, x + 36 * j, y, 30)
+            p5knn.draw.key_cap(k, x + 36 * j, y, 30, font=bold)
         py5.fill(220)
         py5.text_font(regular)
         py5.text_size(18)
@@ -195,19 +180,6 @@ def draw_hand_vector(x, y, w, h, found, result):
     py5.stroke(*(COLORS[list(SIGNS.values()).index(answer)] if answer else (235, 235, 245)))
     py5.stroke_weight(2.5)
     py5.lines(np.hstack([hand[pairs[:, 0]], hand[pairs[:, 1]]]))
-
-
-def keycap(key, x, y, size, active=False):
-    py5.stroke(255, 255, 255, 90)
-    py5.stroke_weight(1.5)
-    py5.fill(*((200, 30, 30) if active else (48, 52, 62)))
-    py5.rect(x, y, size, size, 6)
-    py5.no_stroke()
-    py5.fill(255)
-    py5.text_font(bold)
-    py5.text_size(16)
-    py5.text_align(py5.CENTER, py5.CENTER)
-    py5.text(key, x + size / 2, y + size / 2 - 2)
 
 
 def key_pressed():

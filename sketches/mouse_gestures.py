@@ -231,38 +231,22 @@ def draw_flash(now):
     py5.text(result.label, AREA / 2, py5.height - 40)
 
 
-def chip(text, x, y, rgb=(0, 0, 0), dot=None):
-    """A rounded label on the drawing area."""
-    py5.text_font(bold)
-    py5.text_size(18)
-    w = py5.text_width(text) + (48 if dot else 28)
-    py5.no_stroke()
-    py5.fill(*rgb, 190)
-    py5.rect(x, y, w, 36, 18)
-    if dot:
-        py5.fill(*dot)
-        py5.circle(x + 22, y + 18, 12)
-    py5.fill(255)
-    py5.text_align(py5.LEFT, py5.CENTER)
-    py5.text(text, x + (38 if dot else 14), y + 17)
-
-
 def draw_status(now):
     counts = g.get_count_by_label()
     if recording is not None:
         blink = (255, 255, 255) if py5.frame_count // 15 % 2 else (255, 80, 80)
-        chip(f"recording {recording}  ·  {counts.get(recording, 0) + 1}", 16, 16,
-             (200, 30, 30), dot=blink)
+        p5knn.draw.chip(f"recording {recording}  ·  {counts.get(recording, 0) + 1}", 16, 16,
+             fill=(200, 30, 30), dot=blink, font=bold)
     elif note is not None and now - note[1] < 2.5:
-        chip(note[0], 16, 16, (60, 64, 76))
+        p5knn.draw.chip(note[0], 16, 16, fill=(60, 64, 76), font=bold)
     elif not counts:
-        chip("hold 1, 2 or 3 and draw a gesture with the mouse", 16, 16)
+        p5knn.draw.chip("hold 1, 2 or 3 and draw a gesture with the mouse", 16, 16, font=bold)
     elif len(g) < 2:
-        chip("record at least two gestures", 16, 16)
+        p5knn.draw.chip("record at least two gestures", 16, 16, font=bold)
     elif len(counts) < 2:
-        chip("now teach a second kind of gesture", 16, 16)
+        p5knn.draw.chip("now teach a second kind of gesture", 16, 16, font=bold)
     else:
-        chip("draw a gesture in the air", 16, 16)
+        p5knn.draw.chip("draw a gesture in the air", 16, 16, font=bold)
 
 
 def draw_panel(x):
@@ -305,7 +289,7 @@ def draw_panel(x):
         py5.no_stroke()
         py5.fill(255, 255, 255, 9)
         py5.rect(x - 10, y - 8, width + 20, 92, 10)
-        keycap(key, x, y, 34, active=recording == label)
+        p5knn.draw.key_cap(key, x, y, 34, active=recording == label, font=bold)
         py5.fill(*COLORS[i])
         py5.text_font(bold)
         py5.text_size(18)
@@ -321,7 +305,7 @@ def draw_panel(x):
 
     y = 490
     for j, (key, what) in enumerate([("u", "undo"), ("c", "clear")]):
-        keycap(key, x + 138 * j, y, 30)
+        p5knn.draw.key_cap(key, x + 138 * j, y, 30, font=bold)
         py5.fill(220)
         py5.text_font(regular)
         py5.text_size(18)
@@ -358,19 +342,6 @@ def thumb(path, x, y, size, rgb):
     py5.no_stroke()
     py5.fill(255)
     py5.circle(*points[0], 5)                            # where it starts
-
-
-def keycap(key, x, y, size, active=False):
-    py5.stroke(255, 255, 255, 90)
-    py5.stroke_weight(1.5)
-    py5.fill(*((200, 30, 30) if active else (48, 52, 62)))
-    py5.rect(x, y, size, size, 6)
-    py5.no_stroke()
-    py5.fill(255)
-    py5.text_font(bold)
-    py5.text_size(16)
-    py5.text_align(py5.CENTER, py5.CENTER)
-    py5.text(key, x + size / 2, y + size / 2 - 2)
 
 
 def exiting():

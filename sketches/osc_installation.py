@@ -131,34 +131,18 @@ def colour(i):
     return COLORS[i] if i >= 0 else UNKNOWN
 
 
-def chip(text, x, y, rgb=(0, 0, 0), dot=None):
-    """A rounded label on the camera picture."""
-    py5.text_font(bold)
-    py5.text_size(18)
-    w = py5.text_width(text) + (48 if dot else 28)
-    py5.no_stroke()
-    py5.fill(*rgb, 190)
-    py5.rect(x, y, w, 36, 18)
-    if dot:
-        py5.fill(*dot)
-        py5.circle(x + 22, y + 18, 12)
-    py5.fill(255)
-    py5.text_align(py5.LEFT, py5.CENTER)
-    py5.text(text, x + (38 if dot else 14), y + 17)
-
-
 def draw_status(key):
     if key in KEYS:
         blink = (255, 255, 255) if py5.frame_count // 15 % 2 else (255, 80, 80)
-        chip(f"teaching {KEYS[key]}  ·  {knn.get_count_by_label().get(KEYS[key], 0)}",
-             16, 16, (200, 30, 30), dot=blink)
+        p5knn.draw.chip(f"teaching {KEYS[key]}  ·  {knn.get_count_by_label().get(KEYS[key], 0)}",
+             16, 16, fill=(200, 30, 30), dot=blink, font=bold)
     elif not len(knn):
-        chip("hold 1, 2 or 3 to teach what the camera sees", 16, 16)
+        p5knn.draw.chip("hold 1, 2 or 3 to teach what the camera sees", 16, 16, font=bold)
     else:
-        chip(f"live  ·  {sent} label{'s' if sent != 1 else ''} sent", 16, 16,
-             dot=(90, 220, 120))
+        p5knn.draw.chip(f"live  ·  {sent} label{'s' if sent != 1 else ''} sent", 16, 16,
+             dot=(90, 220, 120), font=bold)
     if cam.demo is not None and not AUTOPILOT:
-        chip("demo camera: move the mouse to look around", 16, 428)
+        p5knn.draw.chip("demo camera: move the mouse to look around", 16, 428, font=bold)
 
 
 def draw_strip(x, y, w, h):
@@ -214,7 +198,7 @@ def draw_panel(x):
 
     for i, (key, label) in enumerate(KEYS.items()):
         y = 148 + i * 42
-        keycap(key, x, y, 34)
+        p5knn.draw.key_cap(key, x, y, 34, font=bold)
         py5.fill(*COLORS[i])
         py5.text_font(bold)
         py5.text_size(18)
@@ -251,25 +235,12 @@ def draw_panel(x):
         py5.text_align(py5.LEFT, py5.BASELINE)
 
     for j, (keys, what) in enumerate([("u", "undo"), ("c", "clear")]):
-        keycap(keys, x + 138 * j, 526, 30)
+        p5knn.draw.key_cap(keys, x + 138 * j, 526, 30, font=bold)
         py5.fill(220)
         py5.text_font(regular)
         py5.text_size(18)
         py5.text_align(py5.LEFT, py5.CENTER)
         py5.text(what, x + 138 * j + 42, 540)
-
-
-def keycap(key, x, y, size):
-    py5.stroke(255, 255, 255, 90)
-    py5.stroke_weight(1.5)
-    py5.fill(48, 52, 62)
-    py5.rect(x, y, size, size, 6)
-    py5.no_stroke()
-    py5.fill(255)
-    py5.text_font(bold)
-    py5.text_size(16)
-    py5.text_align(py5.CENTER, py5.CENTER)
-    py5.text(key, x + size / 2, y + size / 2 - 2)
 
 
 def key_pressed():

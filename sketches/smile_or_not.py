@@ -91,35 +91,20 @@ def draw():
     draw_panel(660, result, recording)
 
 
-def chip(text, x, y, rgb=(0, 0, 0), dot=None):
-    """A rounded label on the camera picture."""
-    py5.text_font(bold)
-    py5.text_size(18)
-    w = py5.text_width(text) + (48 if dot else 28)
-    py5.no_stroke()
-    py5.fill(*rgb, 190)
-    py5.rect(x, y, w, 36, 18)
-    if dot:
-        py5.fill(*dot)
-        py5.circle(x + 22, y + 18, 12)
-    py5.fill(255)
-    py5.text_align(py5.LEFT, py5.CENTER)
-    py5.text(text, x + (38 if dot else 14), y + 17)
-
-
 def draw_status(found, recording):
     if not model_ready.is_set():
-        chip("starting the face model…", 16, 16)
+        p5knn.draw.chip("starting the face model…", 16, 16, font=bold)
     elif recording and found:
         blink = (255, 255, 255) if py5.frame_count // 15 % 2 else (255, 80, 80)
-        chip(f"recording {recording}  ·  {knn.get_count_by_label().get(recording, 0)}",
-             16, 16, (200, 30, 30), dot=blink)
+        p5knn.draw.chip(f"recording {recording}  ·  {knn.get_count_by_label().get(recording, 0)}",
+             16, 16, fill=(200, 30, 30), dot=blink, font=bold)
     elif recording:
-        chip("no face in view: nothing recorded", 16, 16, (200, 30, 30))
+        p5knn.draw.chip("no face in view: nothing recorded", 16, 16, fill=(200, 30, 30), font=bold)
     elif not found:
-        chip("look at the camera", 16, 16)
+        p5knn.draw.chip("look at the camera", 16, 16, font=bold)
     if cam.demo is not None and not AUTOPILOT:
-        chip("demo camera: move the mouse to look around", 16, py5.height - 52)
+        p5knn.draw.chip("demo camera: move the mouse to look around", 16, py5.height - 52,
+                        font=bold)
 
 
 def draw_panel(x, result, recording):
@@ -152,7 +137,7 @@ def draw_panel(x, result, recording):
                                labels=LABELS.values(), colors=COLORS, text_size=16)
     for i, (key, label) in enumerate(LABELS.items()):
         y = 300 + i * 42
-        keycap(key, x, y, 34, active=recording == label)
+        p5knn.draw.key_cap(key, x, y, 34, active=recording == label, font=bold)
         py5.fill(235)
         py5.text_font(regular)
         py5.text_size(18)
@@ -162,7 +147,7 @@ def draw_panel(x, result, recording):
     for i, (keys, what) in enumerate([("s n", "hold: record"), ("u c", "undo, clear")]):
         y = 398 + 40 * i
         for j, k in enumerate(keys.split()):
-            keycap(k, x + 36 * j, y, 30)
+            p5knn.draw.key_cap(k, x + 36 * j, y, 30, font=bold)
         py5.fill(220)
         py5.text_font(regular)
         py5.text_size(18)
@@ -189,19 +174,6 @@ def smiley(cx, cy, d):
     py5.bezier(cx - d * 0.25, cy + d * 0.16 - bend * 0.3, cx - d * 0.1, cy + d * 0.16 + bend,
                cx + d * 0.1, cy + d * 0.16 + bend, cx + d * 0.25, cy + d * 0.16 - bend * 0.3)
     py5.no_stroke()
-
-
-def keycap(key, x, y, size, active=False):
-    py5.stroke(255, 255, 255, 90)
-    py5.stroke_weight(1.5)
-    py5.fill(*((200, 30, 30) if active else (48, 52, 62)))
-    py5.rect(x, y, size, size, 6)
-    py5.no_stroke()
-    py5.fill(255)
-    py5.text_font(bold)
-    py5.text_size(16)
-    py5.text_align(py5.CENTER, py5.CENTER)
-    py5.text(key, x + size / 2, y + size / 2 - 2)
 
 
 def key_pressed():

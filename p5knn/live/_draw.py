@@ -242,4 +242,96 @@ def confidence_bars(result: Any, x: float, y: float, width: float = 260.0,
     return float(y + len(rows) * (bar_height + gap) - gap)
 
 
-__all__ = ["BODY", "FACE", "LEFT_HAND", "PALETTE", "RIGHT_HAND", "confidence_bars", "skeleton"]
+def chip(text: str, x: float, y: float, *, fill: Sequence[int] = (0, 0, 0),
+         dot: Sequence[int] | None = None, font: Any = None, sketch: Any = None) -> float:
+    """Draw a rounded label (a status "chip") over a picture: white 18-px text on a
+    translucent pill, with an optional coloured dot before it (e.g. blinking while recording).
+
+    Parameters
+    ----------
+    text : str
+        What it says.
+    x, y : float
+        Its top-left corner; it is 36 px high.
+    fill : (r, g, b)
+        The pill's colour (drawn at alpha 190).
+    dot : (r, g, b), optional
+        A dot's colour, drawn before the text.
+    font : Py5Font, optional
+        The font (e.g. a bold one made in ``setup()``); default: the current one.
+    sketch : py5 Sketch, optional
+        Class mode: the sketch to draw on.
+
+    Returns
+    -------
+    float
+        The chip's width.
+
+    Example
+    -------
+    >>> p5knn.draw.chip("show me your hand", 16, 16, font=bold)
+    """
+    s = _canvas(sketch)
+    s.push_style()
+    try:
+        if font is not None:
+            s.text_font(font)
+        s.text_size(18)
+        width = s.text_width(text) + (48 if dot else 28)
+        s.no_stroke()
+        s.fill(*tuple(fill)[:3], 190)
+        s.rect(x, y, width, 36, 18)
+        if dot:
+            s.fill(*dot)
+            s.circle(x + 22, y + 18, 12)
+        s.fill(255)
+        s.text_align(s.LEFT, s.CENTER)
+        s.text(text, x + (38 if dot else 14), y + 17)
+    finally:
+        s.pop_style()
+    return float(width)
+
+
+def key_cap(key: str, x: float, y: float, size: float = 34, *, active: bool = False,
+            font: Any = None, sketch: Any = None) -> None:
+    """Draw a keyboard key with its letter, red while ``active`` (the key is held).
+
+    Parameters
+    ----------
+    key : str
+        The letter on it.
+    x, y : float
+        Its top-left corner.
+    size : float
+        Its side.
+    active : bool
+        Held down: drawn red.
+    font : Py5Font, optional
+        The font (default: the current one).
+    sketch : py5 Sketch, optional
+        Class mode: the sketch to draw on.
+
+    Example
+    -------
+    >>> p5knn.draw.key_cap("r", 660, 178, active=py5.is_key_pressed and py5.key == "r")
+    """
+    s = _canvas(sketch)
+    s.push_style()
+    try:
+        s.stroke(255, 255, 255, 90)
+        s.stroke_weight(1.5)
+        s.fill(*((200, 30, 30) if active else (48, 52, 62)))
+        s.rect(x, y, size, size, 6)
+        s.no_stroke()
+        s.fill(255)
+        if font is not None:
+            s.text_font(font)
+        s.text_size(16)
+        s.text_align(s.CENTER, s.CENTER)
+        s.text(key, x + size / 2, y + size / 2 - 2)
+    finally:
+        s.pop_style()
+
+
+__all__ = ["BODY", "FACE", "LEFT_HAND", "PALETTE", "RIGHT_HAND", "chip", "confidence_bars",
+           "key_cap", "skeleton"]

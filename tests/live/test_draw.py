@@ -152,3 +152,24 @@ def test_draw_on_a_real_sketch(tmp_path) -> None:
     assert result["bottom"] == 20 + 2 * 30 + 6
     assert result["style_kept"] == [255, 0, 255]               # the sketch's own fill
     assert png.stat().st_size > 10_000
+
+
+def test_chip_and_key_cap_keep_the_style_and_fit_the_text() -> None:
+    canvas = Recorder()
+    width = p5knn.draw.chip("show me your hand", 16, 16, sketch=canvas)
+    assert width == 8 * len("show me your hand") + 28 and canvas.depth == 0
+    assert ("rect", 16, 16, width, 36, 18) in canvas.calls
+    assert canvas.named("text")[-1][0] == "show me your hand"
+    canvas = Recorder()
+    font = object()
+    width = p5knn.draw.chip("rec", 0, 0, fill=(200, 30, 30), dot=(255, 80, 80), font=font,
+                            sketch=canvas)
+    assert width == 8 * 3 + 48 and ("text_font", font) in canvas.calls
+    assert ("fill", 200, 30, 30, 190) in canvas.calls and ("circle", 22, 18, 12) in canvas.calls
+    canvas = Recorder()
+    p5knn.draw.key_cap("r", 10, 20, 30, active=True, sketch=canvas)
+    assert ("fill", 200, 30, 30) in canvas.calls and ("rect", 10, 20, 30, 30, 6) in canvas.calls
+    assert canvas.named("text")[-1] == ("r", 25.0, 33.0) and canvas.depth == 0
+    canvas = Recorder()
+    p5knn.draw.key_cap("u", 0, 0, sketch=canvas)
+    assert ("fill", 48, 52, 62) in canvas.calls
