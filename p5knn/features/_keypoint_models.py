@@ -9,7 +9,6 @@ landmarks make a hand's, body's or face's lines (:func:`connections`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from p5knn._base.errors import ModelError
+from p5knn.features._shipped import read_verified
 
 FOLDER = Path(__file__).resolve().parent / "models"
 _verified: dict[str, Path] = {}
@@ -58,15 +58,8 @@ def keypoint_model(name: str) -> Path:
             raise ModelError(f"no keypoint model {name!r}; p5knn ships {sorted(models)}")
         info = models[name]
         path = FOLDER / info["file"]
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ModelError(f"keypoint model {path} is missing ({exc}); reinstall p5knn or run "
-                             "scripts/extract_mediapipe_models.py") from exc
-        if len(data) != info["bytes"] or hashlib.sha256(data).hexdigest() != info["sha256"]:
-            raise ModelError(f"keypoint model {path} is damaged (size or SHA-256 differs from "
-                             "MODELS.json); reinstall p5knn or run "
-                             "scripts/extract_mediapipe_models.py")
+        read_verified(path, info["bytes"], info["sha256"], "keypoint model",
+                      "reinstall p5knn or run scripts/extract_mediapipe_models.py")
         _verified[name] = path
         return path
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from p5knn._base.errors import ModelError
+from p5knn.features._shipped import read_verified
 
 GRAPH_PACKAGE = "nudity"
 GRAPH_FILE = ("files", "retrained_graph.pb")
@@ -98,16 +99,8 @@ def shipped_bytes(role: str = "model") -> bytes:
         if role not in files:
             raise ModelError(f"no shipped MobileNet file {role!r}; there are {sorted(files)}")
         info = files[role]
-        path = FOLDER / info["file"]
-        try:
-            with open(path, "rb") as handle:  # at most the recorded size (+1 to see more)
-                data = handle.read(info["bytes"] + 1)
-        except OSError as exc:
-            raise ModelError(f"p5knn's MobileNet file {path} is missing ({exc}); {_REBUILD}"
-                             ) from exc
-        if len(data) != info["bytes"] or hashlib.sha256(data).hexdigest() != info["sha256"]:
-            raise ModelError(f"p5knn's MobileNet file {path} is damaged or was replaced (its size "
-                             f"or SHA-256 differs from {MANIFEST}); {_REBUILD}")
+        data = read_verified(FOLDER / info["file"], info["bytes"], info["sha256"],
+                             "p5knn's MobileNet file", _REBUILD)
         _verified[role] = data
         return data
 
