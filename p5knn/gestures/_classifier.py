@@ -235,7 +235,8 @@ class GestureClassifier:
         return self.extractor.worker if self.extractor is not None else self._live.own_worker()
 
     def _remove(self, which: list[int]) -> None:
-        keep = [i for i in range(len(self._raw)) if i not in set(which)]
+        gone = set(which)
+        keep = [i for i in range(len(self._raw)) if i not in gone]
         self._raw = [self._raw[i] for i in keep]
         self._ids = [self._ids[i] for i in keep]
         self._serial = [self._serial[i] for i in keep]
@@ -341,19 +342,22 @@ class GestureClassifier:
             length = _dtw.common_length(self._raw, self.max_length)
             prepared = [_dtw.prepare(r, normalizer, length) for r in self._raw]
             ids = np.asarray(self._ids)
+            matrix = None      # distances at the window in use, when already computed
             if self.window_option == "learned":
-                window, self.window_scores = _dtw.learn_window(prepared, ids, length)
+                window, self.window_scores, matrix = _dtw.learn_window(prepared, ids, length)
             else:
                 window = int(round(self.window_option * length)) \
                     if isinstance(self.window_option, float) and self.window_option < 1 \
                     else int(self.window_option)
                 self.window_scores = {}
             if self.threshold_option == "learned":
-                thresholds = _dtw.learn_thresholds(_dtw.pairwise(prepared, window), ids)
+                if matrix is None:
+                    matrix = _dtw.pairwise(prepared, window)
+                thresholds = _dtw.learn_thresholds(matrix, ids)
             else:
                 thresholds = np.full(len(ids), float(self.threshold_option))
             labels = [self._labels[i] for i in self._ids]
-            self._templates = Templates(self._raw, labels, normalizer, self.max_length,
+            self._templates = Templates(self._raw, prepared, labels, normalizer, length,
                                         window, thresholds)
             return self._templates
 

@@ -167,19 +167,23 @@ def loo_accuracy(matrix: np.ndarray, class_ids: np.ndarray) -> float:
 
 
 def learn_window(seqs: Sequence[np.ndarray], class_ids: np.ndarray, length: int,
-                 default: float = 0.1) -> tuple[int, dict[int, float]]:
+                 default: float = 0.1) -> tuple[int, dict[int, float], np.ndarray | None]:
     """The window (in resampled frames) with the best leave-one-out 1-NN accuracy over the
     recorded gestures; ties go to the narrower window. Needs two labels and a label with two
-    gestures; otherwise ``default`` × ``length``. Returns (window, {window: accuracy})."""
+    gestures; otherwise ``default`` × ``length``. Returns (window, {window: accuracy}, the
+    :func:`pairwise` matrix at that window, or None when none was computed)."""
     class_ids = np.asarray(class_ids)
     labels, counts = np.unique(class_ids, return_counts=True)
     if len(labels) < 2 or counts.max() < 2:
-        return int(round(default * length)), {}
+        return int(round(default * length)), {}, None
     scores: dict[int, float] = {}
+    matrices: dict[int, np.ndarray] = {}
     for window in sorted({int(round(f * length)) for f in WINDOW_FRACTIONS}):
-        scores[window] = loo_accuracy(pairwise(seqs, window), class_ids)
+        matrices[window] = pairwise(seqs, window)
+        scores[window] = loo_accuracy(matrices[window], class_ids)
     best = max(scores.values())
-    return min(w for w, s in scores.items() if s == best), scores
+    window = min(w for w, s in scores.items() if s == best)
+    return window, scores, matrices[window]
 
 
 def learn_thresholds(matrix: np.ndarray, class_ids: np.ndarray) -> np.ndarray:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import collections
 import threading
-from typing import Any
 
 import numpy as np
 
@@ -37,16 +36,19 @@ def quantize(spans: np.ndarray) -> np.ndarray:
 class Templates:
     """The recorded gestures as the matcher needs them (made again after every change)."""
 
-    def __init__(self, raw: list[np.ndarray], labels: list[Label], normalizer: _dtw.Normalizer,
-                 max_length: int, window: int, thresholds: np.ndarray) -> None:
+    def __init__(self, raw: list[np.ndarray], prepared: list[np.ndarray], labels: list[Label],
+                 normalizer: _dtw.Normalizer, length: int, window: int,
+                 thresholds: np.ndarray) -> None:
         self.raw_lengths = np.array([len(r) for r in raw], int)
+        #: per speed, each gesture's stretch length (on the 6 % grid), and those lengths once
+        self.spans = [quantize(self.raw_lengths * speed) for speed in SPEEDS]
+        self.span_values = [np.unique(spans) for spans in self.spans]
         self.sizes = np.array([_dtw.size(r) for r in raw]) if normalizer.mode == "sequence" \
             else None
-        self.length = _dtw.common_length(raw, max_length) if raw else 2
-        self.prepared = [_dtw.prepare(r, normalizer, self.length) for r in raw]
+        self.length = length                  #: what gestures and queries are resampled to
+        self.prepared = prepared              #: normalised and resampled gestures
         self.labels = labels
         self.normalizer = normalizer
-        self.max_length = max_length
         self.window = window
         self.thresholds = np.asarray(thresholds, np.float64)   #: per gesture (its label's)
         self.threshold = float(self.thresholds.max()) if len(raw) else np.inf  #: the loosest
@@ -111,9 +113,8 @@ class Matcher:
         history = np.asarray(self._history)
         nearest: dict[Label, float] = {}
         best_d, best_i, best_frames = np.inf, -1, 0
-        for speed in SPEEDS:
-            spans = quantize(t.raw_lengths * speed)
-            for span in np.unique(spans):
+        for spans, values in zip(t.spans, t.span_values):
+            for span in values:
                 if span < 2 or span > len(history):
                     continue
                 which = np.flatnonzero(spans == span)
