@@ -214,7 +214,7 @@ class Camera:
         cap.release()
         if first and self._fallback == "demo":
             return self._use_demo(f"no webcam {index} found — using the demo source (real photos "
-                                  "from scikit-image; the mouse pans the view)")
+                                  f"from scikit-image; {self._how_to_look()})")
         self.is_connected = False
         self._say(f"no webcam {index}: check the cable; retrying every "
                   f"{self.retry_seconds:g} s")
@@ -228,6 +228,15 @@ class Camera:
 
             pointer = mouse_pointer(None if wants_mouse else pointer)
         return pointer
+
+    def _how_to_look(self) -> str:
+        """How the demo source's view moves, for the message that says it is in use."""
+        pointer = self._pointer
+        if pointer == "mouse" or (pointer is None and "py5" in sys.modules) or \
+                (pointer is not None and not callable(pointer)):
+            return "move the mouse over the sketch to look around"
+        return "the view follows pointer=" if pointer is not None else \
+            "the view wanders by itself"
 
     def _use_demo(self, message: str) -> bool:
         self._cap = DemoSource(self.width, self.height, pointer=self._demo_pointer(),

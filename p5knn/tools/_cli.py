@@ -63,12 +63,13 @@ def _demo(args: argparse.Namespace) -> int:
     model = "hands" if args.hands else "pose" if args.pose else "face" if args.face else \
         args.model
     wall = "objects" if model == "mobilenet" else "people"     # the demo source's photos
+    drag = lambda: None  # noqa: E731 - until the demo's window moves the view by dragging
     if args.video:
         camera = Camera(args.video, mirror=args.mirror)
     elif args.demo or args.autopilot:
-        camera = Camera("demo", demo_wall=wall, mirror=args.mirror)
+        camera = Camera("demo", demo_wall=wall, mirror=args.mirror, pointer=drag)
     else:
-        camera = Camera(args.camera, demo_wall=wall, mirror=args.mirror)
+        camera = Camera(args.camera, demo_wall=wall, mirror=args.mirror, pointer=drag)
     labels = [s.strip() for s in args.labels.split(",")] if args.labels else []
     try:
         summary = run(camera, labels=labels, k=args.k, save_path=args.save_path,

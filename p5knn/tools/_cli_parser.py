@@ -90,7 +90,8 @@ def build_parser(runners: dict[str, Callable[[argparse.Namespace], int]]) -> arg
     demo.add_argument("--video", metavar="FILE",
                       help="play this video file (looping) instead of a webcam")
     demo.add_argument("--demo", action="store_true",
-                      help="use the built-in demo source (real photos; the mouse pans)")
+                      help="use the built-in demo source (real photos; drag the picture to "
+                           "look around)")
     demo.add_argument("--labels", help="names for keys 1–9, comma-separated (cat,cup,hand)")
     demo.add_argument("--k", type=COUNT, default=3, help="neighbours that vote (default 3)")
     demo.add_argument("--load", metavar="FILE", help="start from this saved classifier")

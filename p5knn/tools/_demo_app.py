@@ -24,15 +24,11 @@ import numpy as np
 import py5
 
 from p5knn import knn as knn_classifier
-from p5knn.live import _draw as p5knn_draw
 from p5knn.live._camera import Camera
 from p5knn._base.errors import P5KNNError
+from p5knn.tools._demo_draw import CAM_H, CAM_W, HEIGHT, THUMB, WIDTH, DemoDrawing
 
-CAM_W, CAM_H, PANEL_W = 640, 480, 320
 RECORD_INTERVAL = 1 / 15  # examples per second while a key is held
-THUMB = 56
-COLOURS = [(230, 80, 60), (60, 160, 230), (90, 200, 90), (240, 190, 40), (190, 90, 220),
-           (40, 200, 200), (250, 130, 180), (150, 150, 150), (200, 120, 60)]
 #: scripted sessions per model: (photo of the demo wall, key held, seconds)
 AUTOPILOTS = {
     "mobilenet": [("chelsea", "1", 1.6), ("rocket", "2", 1.6), ("coffee", "3", 1.6)],
@@ -41,7 +37,7 @@ AUTOPILOTS = {
     "face": [("astronaut", "1", 1.6), ("camera", "2", 1.6), ("messi5.jpg", "3", 1.0)],
 }
 #: what the autopilot calls its classes
-AUTOPILOT_LABELS = {"mobilenet": ["chelsea", "rocket", "coffee"],
+AUTOPILOT_LABELS = {"mobilenet": ["cat", "rocket", "coffee"],
                     "hands": ["open hand", "gripping", "no hand"],
                     "pose": ["kick", "dribble", "upright"],
                     "face": ["smiling", "serious", "no face"]}
@@ -49,7 +45,7 @@ SETTLE = 0.35  # seconds the autopilot waits on a new photo before recording (th
 KEYPOINTS = ("hands", "pose", "face")
 
 
-class DemoSketch(py5.Sketch):
+class DemoSketch(DemoDrawing, py5.Sketch):
     """The demo; ``summary`` holds what happened once it ends."""
 
     def __init__(self, camera: Camera, labels: Sequence[str] = (), k: int = 3,
@@ -64,6 +60,7 @@ class DemoSketch(py5.Sketch):
             labels = AUTOPILOT_LABELS[model]
         self.names = {str(i + 1): (labels[i] if i < len(labels) else str(i + 1))
                       for i in range(9)}
+        self.given = min(len(labels), 9)   #: classes named with ``labels`` get a card at once
         self.k = k
         self.save_path = Path(save_path)
         self.load_path = load_path
@@ -79,7 +76,7 @@ class DemoSketch(py5.Sketch):
         self.predictions = 0
         self.latencies: list[float] = []
         self.pointer = (0.5, 0.5)
-        self.thumbs: dict[int, Any] = {}
+        self.saved_at_end = False
         self.summary: dict[str, Any] = {}
         self.checks: dict[str, Any] = {}   #: autopilot: photo → what was predicted on it
         self.knn: Any = None               #: made on the frame after the first one
@@ -116,14 +113,17 @@ class DemoSketch(py5.Sketch):
 
     # ---------------------------------------------------------------- sketch
     def settings(self) -> None:
-        self.size(CAM_W + PANEL_W, CAM_H, self.JAVA2D)
+        self.size(WIDTH, HEIGHT, self.JAVA2D)
 
     def setup(self) -> None:
         what = "" if self.model == "mobilenet" else f" ({self.model})"
         self.window_title(f"p5knn demo{what} — hold 1–9 to teach")
-        self.text_font(self.create_font("DejaVu Sans", 14))
+        self._drawing_setup()
         self.opened = self.started = time.perf_counter()
         print(f"p5knn demo: window open; {self.loading}", flush=True)
+        if self.camera.demo is not None and not self.autopilot:
+            print("p5knn demo: drag the picture to look around the demo camera's wall of "
+                  "photos", flush=True)
 
     def _prepare(self) -> None:
         """Make the classifier (and load ``load_path``): on the second frame, so that the
@@ -158,23 +158,16 @@ class DemoSketch(py5.Sketch):
                 return
             at += length
         self.held = set()
+        if t < at:
+            return                          # before the first photo
+        if not self.saved_at_end:           # as if s were pressed: the file is checked later
+            self.saved_at_end = True
+            self.pending = ("save", self.save_path)
         phase = (t - at) / 2.0
         photo = [p for p, _, _ in self.script][int(phase) % len(self.script)]
         self.pointer = demo.photo_position(photo)
         if phase - int(phase) > 0.6 and self.result is not None:   # settled on this photo
             self.checks[photo] = self.result.label
-
-    def _busy(self, text: str) -> None:
-        """A banner across the camera view: what is taking a moment."""
-        self.no_stroke()
-        self.fill(0, 0, 0, 200)
-        self.rect(0, CAM_H / 2 - 30, CAM_W, 60)
-        self.fill(255, 230, 120)
-        self.text_size(22)
-        self.text_align(self.CENTER, self.CENTER)
-        self.text(text, CAM_W / 2, CAM_H / 2)
-        self.text_align(self.LEFT, self.BASELINE)
-        self.text_size(13)
 
     def draw(self) -> None:
         now = time.perf_counter()
@@ -182,13 +175,8 @@ class DemoSketch(py5.Sketch):
             if self.frame_count > 1 and not self.error:
                 self._prepare()               # the previous frame (with the banner) shows
             else:
-                self.background(24)
-                self.image(self.camera.py5_image(self), 0, 0, CAM_W, CAM_H)
+                self._draw_frame()
                 self._busy(self.loading)
-                self.fill(255)
-                self.text_size(20)
-                self.text("p5knn", CAM_W + 16, 30)
-                self.text_size(13)
             if self.seconds and now - self.opened >= self.seconds:
                 self._finish()
             return
@@ -199,17 +187,10 @@ class DemoSketch(py5.Sketch):
         t = now - self.started
         if self.autopilot and self.camera.demo is not None:
             self._autopilot(t)
-        elif self.camera.demo is not None and self.mouse_x < CAM_W and self.is_mouse_pressed:
-            self.pointer = (self.mouse_x / CAM_W, self.mouse_y / CAM_H)
         self._record(now)
-        self.background(24)
-        self.image(self.camera.py5_image(self), 0, 0, CAM_W, CAM_H)
-        if self.model in KEYPOINTS:  # what the classifier saw in its latest frame
-            found = self.knn.extractor.last_found
-            p5knn_draw.skeleton(found, 0, 0, (CAM_W / self.camera.width,
-                                              CAM_H / self.camera.height), sketch=self)
-        self._draw_panel()
-        self._draw_neighbors()
+        self._draw_frame()
+        if self.message and now < self.message_until:
+            self._draw_message(self.message)
         if self.pending is not None:
             verb = "saving to" if self.pending[0] == "save" else "loading"
             self._busy(f"{verb} {self.pending[1]}…")
@@ -222,79 +203,6 @@ class DemoSketch(py5.Sketch):
             self.last_record = now
             self.first_add = self.first_add or now
             self.knn.add_example(self.camera, self.names[keys[0]])  # returns at once
-
-    # ---------------------------------------------------------------- drawing
-    def _draw_panel(self) -> None:
-        x0 = CAM_W + 16
-        self.fill(255)
-        self.text_size(20)
-        self.text("p5knn", x0, 30)
-        self.text_size(13)
-        counts = self.knn.get_count_by_label()
-        shown = [key for key in self.names if self.names[key] in counts] or ["1", "2", "3"]
-        y = 60
-        conf = self.result.confidences if self.result is not None else {}
-        winner = self.result.label if self.result is not None else None
-        for key in shown:
-            name = self.names[key]
-            colour = COLOURS[int(key) - 1]
-            value = conf.get(name, 0.0)
-            self.no_stroke()
-            self.fill(60)
-            self.rect(x0, y, PANEL_W - 32, 22, 4)
-            self.fill(*colour)
-            self.rect(x0, y, (PANEL_W - 32) * value, 22, 4)
-            self.fill(255)
-            mark = "▶ " if name == winner else ""
-            recording = " ● rec" if key in self.held else ""
-            title = key if name == key else f"{key}  {name}"
-            self.text(f"{mark}{title}: {value:.0%}  ({counts.get(name, 0)}){recording}",
-                      x0 + 6, y + 16)
-            y += 30
-        self.fill(200)
-        fps = self._fps()
-        lines = [f"k = {self.knn.k}   examples: {len(self.knn)}",
-                 f"{fps:.0f} fps   predictions: {self.predictions}",
-                 f"camera: {self.camera.status[:38]}"]
-        if self.result is not None:
-            lines.append(f"nearest similarity: {self.result.similarity:.2f}")
-        lines += ["", "hold 1–9: record   u: undo   x: delete nearest",
-                  "s: save   l: load   c: clear   +/-: k"]
-        for i, line in enumerate(lines):
-            self.text(line, x0, CAM_H - 150 + 18 * i)
-        if self.message and time.perf_counter() < self.message_until:
-            self.fill(0, 0, 0, 180)
-            self.rect(0, 0, CAM_W, 28)
-            self.fill(255, 230, 120)
-            self.text(self.message, 10, 19)
-
-    def _draw_neighbors(self) -> None:
-        if self.result is None:
-            return
-        x = 8
-        for n in self.result.neighbors[:8]:
-            try:
-                thumb = self.knn.get_thumbnail(n.index)
-            except IndexError:
-                continue  # removed since this prediction
-            if thumb is None:
-                continue
-            img = self.thumbs.get(n.index)
-            img = self.create_image_from_numpy(thumb, "RGB", dst=img) if img is not None \
-                else self.create_image_from_numpy(thumb, "RGB")
-            self.thumbs[n.index] = img
-            self.image(img, x, CAM_H - THUMB - 22, THUMB, THUMB)
-            self.fill(0, 0, 0, 170)
-            self.no_stroke()
-            self.rect(x, CAM_H - 22, THUMB, 18)
-            self.fill(255)
-            self.text_size(11)
-            caption, score = str(n.label), f" {n.similarity:.2f}"
-            while caption and self.text_width(caption + score) > THUMB - 5:   # never overlap
-                caption = caption[:-2] + "…" if len(caption) > 2 else ""
-            self.text(caption + score, x + 3, CAM_H - 9)
-            x += THUMB + 6
-        self.text_size(13)
 
     def _fps(self) -> float:
         times = self.frame_times[-61:]
@@ -317,6 +225,9 @@ class DemoSketch(py5.Sketch):
             self.say("nothing to undo" if label is None else f"removed the last '{label}'")
         elif key == "x":
             self._delete_nearest()
+        elif key == "m":
+            self.camera.mirror = not self.camera.mirror
+            self.say("mirrored (a selfie view)" if self.camera.mirror else "not mirrored")
         elif key == "c":
             self.knn.clear_all_labels()
             self.result = None
@@ -331,6 +242,18 @@ class DemoSketch(py5.Sketch):
     def key_released(self) -> None:
         self.held.discard(str(self.key))
 
+    def mouse_dragged(self) -> None:
+        """Dragging on the picture moves the demo camera's view the other way, as if the
+        picture were pulled along (a real camera ignores it)."""
+        if self.camera.demo is None or self.autopilot:
+            return
+        demo = self.camera.demo
+        wall_h, wall_w = demo.wall.shape[:2]        # the view moves over (wall − view) pixels
+        dx = (self.mouse_x - self.pmouse_x) / CAM_W * demo.width / max(wall_w - demo.width, 1)
+        dy = (self.mouse_y - self.pmouse_y) / CAM_H * demo.height / max(wall_h - demo.height, 1)
+        x, y = self.pointer
+        self.pointer = (min(max(x - dx, 0.0), 1.0), min(max(y - dy, 0.0), 1.0))
+
     def _save(self, path: Path) -> None:
         try:
             path = self.knn.save(path)
@@ -341,7 +264,6 @@ class DemoSketch(py5.Sketch):
     def _load(self, path: str | Path) -> None:
         try:
             self.knn.load(path)
-            self.thumbs.clear()
             self.say(f"loaded {len(self.knn)} examples from {path}")
         except (P5KNNError, OSError) as exc:
             self.say(f"not loaded: {exc}")
@@ -353,7 +275,6 @@ class DemoSketch(py5.Sketch):
         index = self.result.neighbors[0].index
         try:
             label = self.knn.remove_example(index)
-            self.thumbs.clear()
             self.result = None
             self.say(f"deleted the nearest example ('{label}')")
         except IndexError:

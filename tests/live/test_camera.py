@@ -104,3 +104,18 @@ def test_a_mirrored_camera_flips_every_frame_and_can_switch_live():
         after = cam.frame_id
         assert cam.wait_for_frame(after, timeout=30) and cam.wait_for_frame(after + 1, 30)
         np.testing.assert_array_equal(cam.read(copy=True), picture)
+
+
+@pytest.mark.parametrize("pointer, says", [
+    ("mouse", "move the mouse over the sketch to look around"),
+    (lambda: (0.0, 0.0), "the view follows pointer="),
+])
+def test_the_demo_fallback_says_how_its_view_moves(capsys, pointer, says):
+    """No webcam: the message names what moves the demo source's view — the mouse only when
+    the mouse does (the demo's window moves it by dragging; a sketch may script it)."""
+    with p5knn.Camera(9, pointer=pointer) as cam:     # no /dev/video9 here
+        if cam.kind != "demo":
+            pytest.skip("this machine has a webcam 9")
+        assert says in cam.status
+    assert f"using the demo source (real photos from scikit-image; {says})" in \
+        capsys.readouterr().err
