@@ -25,6 +25,7 @@ import py5
 
 from p5knn import knn as knn_classifier
 from p5knn.live._camera import Camera
+from p5knn.live._events import post_key, post_mouse
 from p5knn._base.errors import P5KNNError
 from p5knn.tools._demo_draw import CAM_H, CAM_W, HEIGHT, THUMB, WIDTH, DemoDrawing
 
@@ -42,6 +43,16 @@ AUTOPILOT_LABELS = {"mobilenet": ["cat", "rocket", "coffee"],
                     "pose": ["kick", "dribble", "upright"],
                     "face": ["smiling", "serious", "no face"]}
 SETTLE = 0.35  # seconds the autopilot waits on a new photo before recording (the view moves)
+#: after teaching, the autopilot presses keys and drags as a person does (real events, each
+#: key held 0.15 s — several frames): (seconds in, what, arguments)
+TOUR = [(0.3, "key", "u", True), (0.45, "key", "u", False),
+        (0.7, "key", "m", True), (0.85, "key", "m", False),
+        (1.1, "key", "m", True), (1.25, "key", "m", False),
+        (1.5, "key", "+", True), (1.65, "key", "+", False),
+        (1.9, "key", "-", True), (2.05, "key", "-", False),
+        (2.3, "press", 200, 240), (2.4, "drag", 240, 240), (2.5, "drag", 280, 240),
+        (2.6, "drag", 320, 240), (2.7, "release", 320, 240)]
+TOUR_S = 3.0
 KEYPOINTS = ("hands", "pose", "face")
 
 
@@ -77,6 +88,11 @@ class DemoSketch(DemoDrawing, py5.Sketch):
         self.latencies: list[float] = []
         self.pointer = (0.5, 0.5)
         self.saved_at_end = False
+        self.pilot_key: str | None = None     #: the key the autopilot holds down
+        self.tour_next = 0                    #: the next TOUR event to post
+        self.touring = False
+        self.drag_from = (0, 0)                #: where the mouse was at the last drag event
+        self.keys: dict[str, Any] = {"pressed": [], "undone": [], "mirror": [], "k": []}
         self.summary: dict[str, Any] = {}
         self.checks: dict[str, Any] = {}   #: autopilot: photo → what was predicted on it
         self.knn: Any = None               #: made on the frame after the first one
@@ -153,21 +169,48 @@ class DemoSketch(DemoDrawing, py5.Sketch):
                 x, y = demo.photo_position(photo)
                 wobble = 0.03 * np.sin(7 * t)
                 self.pointer = (min(max(x + wobble, 0), 1), y)
-                # record once the camera shows this photo, never the view it comes from
-                self.held = {key} if t >= at + SETTLE else set()
+                # hold the key once the camera shows this photo, never the view it comes from
+                self._hold(key if t >= at + SETTLE else None)
                 return
             at += length
-        self.held = set()
+        self._hold(None)
         if t < at:
             return                          # before the first photo
         if not self.saved_at_end:           # as if s were pressed: the file is checked later
             self.saved_at_end = True
             self.pending = ("save", self.save_path)
-        phase = (t - at) / 2.0
+        if t < at + TOUR_S:
+            self._tour(t - at)
+            return
+        self.touring = False
+        phase = (t - at - TOUR_S) / 2.0
         photo = [p for p, _, _ in self.script][int(phase) % len(self.script)]
         self.pointer = demo.photo_position(photo)
         if phase - int(phase) > 0.6 and self.result is not None:   # settled on this photo
             self.checks[photo] = self.result.label
+
+    def _hold(self, key: str | None) -> None:
+        """Hold ``key`` down (a real key press) and release the one held before."""
+        if key != self.pilot_key:
+            if self.pilot_key is not None:
+                post_key(self, self.pilot_key, False)
+            if key is not None:
+                post_key(self, key, True)
+            self.pilot_key = key
+
+    def _tour(self, t: float) -> None:
+        """Post the TOUR's events that are due; note where the view was before the drag."""
+        self.touring = True
+        while self.tour_next < len(TOUR) and TOUR[self.tour_next][0] <= t:
+            _, what, *args = TOUR[self.tour_next]
+            if what == "key":
+                post_key(self, args[0], args[1])
+            else:
+                if what == "press":
+                    self.keys["view_before_drag"] = self.pointer
+                post_mouse(self, what, *args)
+            self.tour_next += 1
+        self.keys["view_after_drag"] = self.pointer
 
     def draw(self) -> None:
         now = time.perf_counter()
@@ -214,6 +257,8 @@ class DemoSketch(DemoDrawing, py5.Sketch):
         key = str(self.key)
         if self.knn is None:
             return                          # still loading
+        if self.autopilot:
+            self.keys["pressed"].append(key)
         if key in self.names:
             self.held.add(key)
         elif key == "s":
@@ -222,11 +267,13 @@ class DemoSketch(DemoDrawing, py5.Sketch):
             self.pending = ("load", self.save_path)
         elif key == "u":
             label = self.knn.undo_last()
+            self.keys["undone"].append(label)
             self.say("nothing to undo" if label is None else f"removed the last '{label}'")
         elif key == "x":
             self._delete_nearest()
         elif key == "m":
             self.camera.mirror = not self.camera.mirror
+            self.keys["mirror"].append(self.camera.mirror)
             self.say("mirrored (a selfie view)" if self.camera.mirror else "not mirrored")
         elif key == "c":
             self.knn.clear_all_labels()
@@ -234,29 +281,37 @@ class DemoSketch(DemoDrawing, py5.Sketch):
             self.say("cleared every example")
         elif key in "+=":
             self.knn.k += 1
+            self.keys["k"].append(self.knn.k)
             self.say(f"k = {self.knn.k}")
         elif key == "-" and self.knn.k > 1:
             self.knn.k -= 1
+            self.keys["k"].append(self.knn.k)
             self.say(f"k = {self.knn.k}")
 
     def key_released(self) -> None:
         self.held.discard(str(self.key))
 
+    def mouse_pressed(self) -> None:
+        self.drag_from = (self.mouse_x, self.mouse_y)
+
     def mouse_dragged(self) -> None:
         """Dragging on the picture moves the demo camera's view the other way, as if the
         picture were pulled along (a real camera ignores it)."""
-        if self.camera.demo is None or self.autopilot:
+        if self.camera.demo is None or (self.autopilot and not self.touring):
             return
         demo = self.camera.demo
         wall_h, wall_w = demo.wall.shape[:2]        # the view moves over (wall − view) pixels
-        dx = (self.mouse_x - self.pmouse_x) / CAM_W * demo.width / max(wall_w - demo.width, 1)
-        dy = (self.mouse_y - self.pmouse_y) / CAM_H * demo.height / max(wall_h - demo.height, 1)
+        (x0, y0), (x1, y1) = self.drag_from, (self.mouse_x, self.mouse_y)
+        self.drag_from = (x1, y1)
+        dx = (x1 - x0) / CAM_W * demo.width / max(wall_w - demo.width, 1)
+        dy = (y1 - y0) / CAM_H * demo.height / max(wall_h - demo.height, 1)
         x, y = self.pointer
         self.pointer = (min(max(x - dx, 0.0), 1.0), min(max(y - dy, 0.0), 1.0))
 
     def _save(self, path: Path) -> None:
         try:
             path = self.knn.save(path)
+            self.keys["saved"] = len(self.knn)
             self.say(f"saved {len(self.knn)} examples to {path}")
         except (P5KNNError, OSError) as exc:
             self.say(f"not saved: {exc}")
@@ -299,7 +354,7 @@ class DemoSketch(DemoDrawing, py5.Sketch):
             "last_label": None if self.result is None else self.result.label,
             "model": self.model, "taught": {photo: self.names[key] for photo, key, _ in
                                             self.script} if self.autopilot else {},
-            "checks": self.checks,
+            "checks": self.checks, "keys": self.keys if self.autopilot else {},
             "latency_ms_p50": float(np.median(self.latencies) * 1000) if self.latencies else None,
             "ready_s": self.ready_s, "first_prediction_s": self.first_prediction_s,
         }
