@@ -24,7 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: sketch -> seconds it runs (its autopilot teaches, tests, then stays on its best photo;
 #: the gesture sketches stop just after the last gesture was recognised, while it glows)
-SKETCHES = {"hand_signs": 14, "body_pose": 19, "smile_or_not": 14, "landmark_visuals": 12,
+SKETCHES = {"webcam_classifier": 15, "webcam_classifier_class_mode": 15,
+            "gesture_particles": 14, "imagenet_labeller": 12, "mouse_vectors": 10,
+            "regression_slider": 14, "train_head_live": 30,
+            "hand_signs": 14, "body_pose": 19, "smile_or_not": 14, "landmark_visuals": 12,
             "mouse_gestures": 20.6, "hand_gestures": 16.7, "osc_installation": 26}
 
 

@@ -23,8 +23,9 @@ messages sent.
 
 Made to run for days: the camera picture (one reused image), the strip (two fixed arrays,
 shifted in place) and the message log (the last 8 lines) never grow; only examples you
-teach add memory. p5knn ends the camera and classifier threads when the sketch closes. With ``--autosave FILE`` the
-examples are saved within a second of every change and come back on the next start.
+teach add memory. p5knn ends the camera and classifier threads when the sketch closes.
+With ``--autosave FILE`` the examples are saved within a second of every change and come
+back on the next start.
 
 No webcam? The demo source stands in: move the mouse over the picture to look around a wall
 of photos (a cat, an astronaut, coffee, a rocket, a galaxy field, a horse).
