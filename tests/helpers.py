@@ -175,3 +175,29 @@ class Listener:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def run_python(args: list[str], timeout: float = 300, env: dict | None = None, cwd=None):
+    """Run the venv's Python on ``args`` (a sketch, a script) from the project's folder, with
+    extra environment variables; its output captured."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, *args], check=False, capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd or root, env={**os.environ, **(env or {})})
+
+
+def sketch_report(out, clean: bool = False) -> dict:
+    """The JSON line a sketch or script printed last, after checking it exited well (and,
+    with ``clean``, printed no traceback); printed for the test log."""
+    import json
+
+    assert out.returncode == 0, out.stderr[-3000:]
+    if clean:
+        assert "Traceback" not in out.stderr, out.stderr[-3000:]
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print("\nsketch report:", json.dumps(r))
+    return r

@@ -8,15 +8,15 @@ and only asserted loosely — what is asserted is what the live rule promises.""
 from __future__ import annotations
 
 import itertools
-import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from helpers import run_python as run
+from helpers import sketch_report
 
 TESTS = Path(__file__).resolve().parent.parent
 ROOT = TESTS.parent
@@ -24,18 +24,7 @@ SCRIPTS = TESTS / "scripts"
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.environ.get("DISPLAY"),
                                  reason="py5 needs an X display; run under xvfb-run")]
-
-
-def run(args: list[str], timeout: float = 300, env: dict | None = None):
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})})
-
-
-def report(out) -> dict:
-    assert out.returncode == 0, out.stderr[-3000:]
-    r = json.loads(out.stdout.strip().splitlines()[-1])
-    print("\nsketch report:", json.dumps(r))
-    return r
+report = sketch_report
 
 
 def test_class_mode_sketch_keeps_drawing_while_inference_is_busy():

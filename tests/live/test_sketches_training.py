@@ -9,31 +9,20 @@ running, recording is time-based (15 a second, not once per frame), the answers 
 
 from __future__ import annotations
 
-import json
+import functools
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import run_python as run
+from helpers import sketch_report
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.environ.get("DISPLAY"),
                                  reason="py5 needs an X display; run under xvfb-run")]
-
-
-def run(args: list[str], timeout: float = 300, env: dict | None = None):
-    return subprocess.run([sys.executable, *args], check=False, capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})})
-
-
-def report(out) -> dict:
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert "Traceback" not in out.stderr, out.stderr[-3000:]
-    r = json.loads(out.stdout.strip().splitlines()[-1])
-    print("\nsketch report:", json.dumps(r))
-    return r
+report = functools.partial(sketch_report, clean=True)   # and no traceback
 
 
 def autopilot(name: str, seconds: float, png: Path) -> dict:

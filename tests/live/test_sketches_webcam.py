@@ -9,31 +9,20 @@ against the time each key was held, as the sketch measured it."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import run_python as run
+from helpers import sketch_report
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.environ.get("DISPLAY"),
                                  reason="py5 needs an X display; run under xvfb-run")]
 TAUGHT = {"cat", "rocket", "coffee"}
-
-
-def run(args: list[str], timeout: float = 300, env: dict | None = None):
-    return subprocess.run([sys.executable, *args], check=False, capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})})
-
-
-def report(out) -> dict:
-    assert out.returncode == 0, out.stderr[-3000:]
-    r = json.loads(out.stdout.strip().splitlines()[-1])
-    print("\nsketch report:", json.dumps(r))
-    return r
+report = sketch_report
 
 
 def autopilot(name: str, seconds: float, png: Path) -> dict:
