@@ -217,9 +217,9 @@ def confidence_bars(result: Any, x: float, y: float, width: float = 260.0,
             s.fill(0, 0, 0, 165)
             s.rect(x, top, width, bar_height, radius)
             filled = width * min(1.0, max(0.0, value))
-            if filled >= 1:
-                s.fill(*rgb, 255 if best else 150)
-                s.rect(x, top, max(filled, 2 * radius), bar_height, radius)
+            if filled >= 1 and round(value * 100) > 0:   # what "0%" says: no bar
+                s.fill(*rgb, 255 if best else 150)          # as long as the value, no stub
+                s.rect(x, top, filled, bar_height, min(radius, filled / 2))
             if best:
                 s.no_fill()
                 s.stroke(255)

@@ -173,13 +173,13 @@ class DemoDrawing:
             self.text_align(self.RIGHT)
             self.text(note, x0 + width - 10, y + 27)
             value = float(confidences.get(name, 0.0))
-            bar_y, bar_w = y + 40, width - 64
+            bar_y, bar_w = y + 40, width - 72
             self.no_stroke()
             self.fill(62, 66, 78)
             self.rect(x0 + 8, bar_y, bar_w, 12, 6)
-            if value > 0:
+            if round(value * 100) > 0:          # what "0%" says: no bar
                 self.fill(*colour)
-                self.rect(x0 + 8, bar_y, max(bar_w * value, 12), 12, 6)
+                self.rect(x0 + 8, bar_y, bar_w * value, 12, min(6.0, bar_w * value / 2))
             self.fill(*(LIGHT if name == winner else GREY))
             self.text(f"{value:.0%}", x0 + width - 10, bar_y + 12)
             self.text_align(self.LEFT, self.BASELINE)

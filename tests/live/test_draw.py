@@ -130,6 +130,13 @@ def test_confidence_bars_in_class_order_with_the_answer_outlined() -> None:
     p5knn.draw.confidence_bars({"a": 0.2, "b": 0.8}, 0, 0, 100, 20, gap=0, sketch=canvas)
     outline = canvas.calls.index(("no_fill",))
     assert canvas.calls[outline + 3][:3] == ("rect", 0, 20)      # b, the highest, outlined
+    # a bar is as long as its value: "0%" (0.4 %) draws none, 2 % a 4-px sliver, no stub
+    canvas = Recorder()
+    p5knn.draw.confidence_bars({"a": 0.004, "b": 0.02, "c": 0.976}, 0, 0, 200, 30, gap=0,
+                               sketch=canvas)
+    filled = [r for r in canvas.named("rect") if r[2] < 200]   # (x, y, width, height, r)
+    assert [(r[1], r[2]) for r in filled] == [(30, 200 * 0.02), (60, 200 * 0.976)]
+    assert filled[0][4] == 2.0                                   # its corners fit its width
     knn.close()
 
 
