@@ -27,7 +27,7 @@ import py5
 import p5knn
 
 CLASSES = {"1": "cat", "2": "rocket", "3": "coffee"}        # key -> label: rename them
-COLORS = [(250, 150, 60), (90, 150, 250), (120, 200, 110)]
+COLORS = [(235, 87, 70), (70, 140, 245), (250, 190, 40)]
 RECORD_EVERY = 1 / 15                                      # seconds between examples
 EPOCHS = 20
 

@@ -17,7 +17,7 @@ WIDTH, HEIGHT = CAM_W + PANEL_W, CAM_H + BOTTOM_H
 THUMB = 56           #: thumbnail side stored with each example
 STRIP = 6            #: examples shown per class card
 SCAN = 2000          #: the latest examples scanned for the class strips
-COLOURS = [(230, 80, 60), (60, 160, 230), (90, 200, 90), (240, 190, 40), (190, 90, 220),
+COLOURS = [(235, 87, 70), (70, 140, 245), (250, 190, 40), (90, 200, 90), (190, 90, 220),
            (40, 200, 200), (250, 130, 180), (150, 150, 150), (200, 120, 60)]
 KEYS = [("1–9", "hold: record"), ("u", "undo last"), ("x", "delete nearest"),
         ("c", "clear all"), ("s", "save"), ("l", "load"), ("m", "mirror"), ("+ −", "k")]
@@ -116,7 +116,7 @@ class DemoDrawing:
             name = self.names[key]
             count = self.knn.get_count_by_label().get(name, 0)
             p5knn_draw.chip(f"recording {name}  ·  {count}", 12, 12,
-                            fill=COLOURS[int(key) - 1], dot=(255, 255, 255), font=self.bold,
+                            fill=(200, 30, 30), dot=COLOURS[int(key) - 1], font=self.bold,
                             sketch=self)
             return
         if self.camera.demo is not None:
