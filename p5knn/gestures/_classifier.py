@@ -1,4 +1,8 @@
-"""The gesture classifier: dynamic-time-warping nearest neighbour over recorded gestures."""
+"""The gesture classifier: dynamic-time-warping nearest neighbour over recorded gestures.
+
+Its recorded gestures are handled in :mod:`p5knn.gestures._examples`, its live streams in
+:mod:`p5knn.gestures._streaming` (mixins it inherits); checking sequences and keypoint frames
+is in :mod:`p5knn.gestures._sequence`."""
 
 from __future__ import annotations
 
@@ -8,79 +12,20 @@ from typing import Any
 
 import numpy as np
 
-from p5knn._base.errors import EmptyClassifierError, FeatureSizeError, UnknownLabelError
+from p5knn._base.errors import EmptyClassifierError, FeatureSizeError
 from p5knn._base.results import GestureResult, Label
-from p5knn.features import _images as images
 from p5knn.gestures import _dtw
+from p5knn.gestures._examples import GestureExamples
 from p5knn.gestures._matcher import Matcher, Templates
+from p5knn.gestures._sequence import KEYPOINT_PARTS, MAX_FRAMES, as_sequence
 from p5knn.gestures._stream import Stream
+from p5knn.gestures._streaming import GestureStreaming
 from p5knn.knn._labels import clean_label
 from p5knn.live._background import Background
 from p5knn.live._report import Callback, ErrorCallback
-from p5knn.live._steady import Steady
-
-MAX_FRAMES, MAX_DIMS, MAX_GESTURES = _dtw.MAX_FRAMES, _dtw.MAX_DIMS, _dtw.MAX_GESTURES
-KEYPOINT_PARTS = ("both", "position", "shape")
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-#: keypoints="both": the position's weight, so that a hand's path counts about as much as its
-#: shape (≈ √(shape numbers / 2) for hands)
-POSITION_WEIGHT = 8.0
 
 
-def keypoint_frame(extractor: Any, image: Any, bands: str, part: str,
-                   last: np.ndarray | None = None) -> np.ndarray:
-    """One frame of a keypoint gesture: the extractor's vector (``"shape"``), where the first
-    hand, body or face is — x, y of its landmarks' centre in 0…1 of the frame — (``"position"``),
-    or both, the position weighted by :data:`POSITION_WEIGHT`. When nobody is found the
-    position is ``last`` (where it was last seen: one frame of lost tracking is not a jump to a
-    corner), else the frame's centre."""
-    found = extractor.detect(image, bands)
-    if part == "shape":
-        return np.asarray(extractor.vector(found), np.float32)
-    shape = getattr(image, "shape", None)
-    if shape is None:
-        shape = images.to_rgb(image, bands).shape
-    where = np.array(last if last is not None else (0.5, 0.5), np.float32)
-    if found:
-        centre = np.asarray(found[0].landmarks, np.float32)[:, :2].mean(axis=0)
-        where = centre / np.array([shape[1], shape[0]], np.float32)
-    if part == "position":
-        return where
-    return np.concatenate([extractor.vector(found), POSITION_WEIGHT * where]).astype(np.float32)
-
-
-def as_sequence(sequence: Any, dims: int | None = None) -> np.ndarray:
-    """A gesture as a checked float32 ``(T, D)`` array: 2 ≤ T ≤ :data:`MAX_FRAMES`, finite.
-
-    Example
-    -------
-    >>> as_sequence([[0, 0], [1, 2], [2, 4]]).shape
-    (3, 2)
-    """
-    try:
-        seq = np.asarray(sequence, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError("a gesture is a (frames, numbers) array or a list of vectors of one "
-                        "length") from None
-    if seq.ndim == 1:
-        seq = seq[:, None]                      # one number per frame
-    if seq.ndim != 2 or seq.shape[1] == 0:
-        raise ValueError(f"a gesture is a (frames, numbers) array, got shape {seq.shape}")
-    if not 2 <= len(seq) <= MAX_FRAMES:
-        raise ValueError(f"a gesture needs 2 to {MAX_FRAMES} frames, got {len(seq)}")
-    if seq.shape[1] > MAX_DIMS:
-        raise ValueError(f"at most {MAX_DIMS} numbers per frame, got {seq.shape[1]}")
-    if dims is not None and seq.shape[1] != dims:
-        raise FeatureSizeError(f"this classifier's frames have {dims} numbers, got "
-                               f"{seq.shape[1]}")
-    if not np.isfinite(seq).all():
-        raise ValueError("a gesture contains NaN or infinite numbers")
-    if np.abs(seq).max() > FLOAT32_MAX:
-        raise ValueError("a gesture holds numbers too large for float32 (beyond ±3.4e38)")
-    return seq.astype(np.float32)
-
-
-class GestureClassifier:
+class GestureClassifier(GestureExamples, GestureStreaming):
     """Recognise gestures over time: each recorded gesture is a sequence of vectors (mouse
     positions, hand keypoints, sensor values, image features), and a new sequence gets the
     label of the nearest one by dynamic time warping (dtaidistance's C code).
@@ -140,191 +85,6 @@ class GestureClassifier:
         self._live = Background("p5knn-gestures", sketch, callbacks, on_sketch_end=self.close)
         self.matcher = Matcher(settle, refractory)
         self.stream = Stream(self)
-
-    # ------------------------------------------------------------------ examples
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    @property
-    def labels(self) -> list[Label]:
-        """Labels with at least one gesture, in class order (first recorded first)."""
-        with self._lock:
-            present = set(self._ids)
-            return [label for i, label in enumerate(self._labels) if i in present]
-
-    @property
-    def dims(self) -> int | None:
-        """Numbers per frame (None before the first gesture)."""
-        return self._dims
-
-    def image_vector(self, image: Any, bands: str = "RGB") -> np.ndarray:
-        """The vector one image frame becomes: the extractor's features; for keypoints
-        (``"hands"``, ``"pose"``, ``"face"``), what ``keypoints=`` chose (see ``create``).
-
-        Example
-        -------
-        >>> p5knn.gesture_classifier.create("hands").image_vector(frame).shape
-        (131,)
-        """
-        ex = self.extractor
-        if not hasattr(ex, "detect"):
-            return np.asarray(ex.infer(image, bands), np.float32)
-        frame = keypoint_frame(ex, image, bands, self.keypoints, self._last_where)
-        if self.keypoints != "shape":
-            self._last_where = frame[-2:] / (1.0 if self.keypoints == "position"
-                                             else POSITION_WEIGHT)
-        return frame
-    def _vectors(self, frames: Any) -> Any:
-        """Image frames become feature vectors (with an extractor); vectors stay."""
-        if self.extractor is not None and not isinstance(frames, np.ndarray):
-            items = list(frames)
-            if items and images.is_image_like(items[0]):
-                return np.stack([self.image_vector(item) for item in items])
-            return items
-        return frames
-
-    def _add_now(self, sequence: Any, label: Label) -> int:
-        seq = as_sequence(self._vectors(sequence), self._dims)
-        with self._lock:
-            if len(self._raw) >= MAX_GESTURES:
-                raise ValueError(f"at most {MAX_GESTURES} gestures")
-            if label not in self._labels:
-                self._labels.append(label)
-            self._raw.append(seq)
-            self._ids.append(self._labels.index(label))
-            self._serial.append(self._next_serial)
-            self._next_serial += 1
-            self._dims = seq.shape[1]
-            self._changed()
-            return len(self._raw) - 1
-
-    def add_gesture(self, sequence: Any, label: Label, *, callback: Callback | None = None,
-                    on_error: ErrorCallback | None = None, wait: bool | None = None) -> Any:
-        """Record one gesture under ``label``.
-
-        Parameters
-        ----------
-        sequence : (T, D) array, list of D-vectors, or list of images
-            The gesture, frame by frame (2 to 10 000 frames). Images need a classifier made
-            with a feature extractor (``create("hands")``); each becomes its vector.
-        label : str or int
-            Its name.
-        callback, on_error, wait
-            The live rule (README, "Live sketches"): with a callback, or inside ``draw()``,
-            the call returns a ``Future`` at once.
-
-        Returns
-        -------
-        int
-            The new gesture's index (or a ``Future`` of it).
-
-        Example
-        -------
-        >>> g.add_gesture([(x, y) for x, y in mouse_path], "circle")
-        0
-        """
-        label = clean_label(label)
-        if isinstance(sequence, np.ndarray):
-            sequence = sequence.copy()
-        elif not isinstance(sequence, (str, bytes)):
-            sequence = list(sequence)
-        return self._live.call(self._add_now, sequence, label, worker=self._worker,
-                               callback=callback, on_error=on_error, wait=wait)
-
-    def _worker(self) -> Any:
-        return self.extractor.worker if self.extractor is not None else self._live.own_worker()
-
-    def _remove(self, which: list[int]) -> None:
-        gone = set(which)
-        keep = [i for i in range(len(self._raw)) if i not in gone]
-        self._raw = [self._raw[i] for i in keep]
-        self._ids = [self._ids[i] for i in keep]
-        self._serial = [self._serial[i] for i in keep]
-        if not self._raw:
-            self._dims = None
-        self._changed()
-
-    def remove_gesture(self, index: int) -> Label:
-        """Remove gesture ``index`` (later ones move down by one); return its label.
-
-        Example
-        -------
-        >>> g.remove_gesture(3)
-        'circle'
-        """
-        with self._lock:
-            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or \
-                    not -len(self._raw) <= index < len(self._raw):
-                raise IndexError(f"no gesture {index!r}; there are {len(self._raw)}")
-            index = int(index) % len(self._raw)
-            label = self._labels[self._ids[index]]
-            self._remove([index])
-            return label
-
-    def undo_last(self) -> Label | None:
-        """Remove the most recently recorded gesture; return its label (None: none left).
-
-        Example
-        -------
-        >>> g.undo_last()
-        'zigzag'
-        """
-        with self._lock:
-            if not self._raw:
-                return None
-            return self.remove_gesture(int(np.argmax(self._serial)))
-
-    def clear_label(self, label: Label) -> int:
-        """Remove every gesture of ``label``; return how many went.
-
-        Example
-        -------
-        >>> g.clear_label("circle")
-        5
-        """
-        label = clean_label(label)
-        with self._lock:
-            if label not in self._labels:
-                raise UnknownLabelError(f"no gestures labelled {label!r}")
-            class_id = self._labels.index(label)
-            which = [i for i, c in enumerate(self._ids) if c == class_id]
-            self._remove(which)
-            return len(which)
-
-    def clear_all(self) -> None:
-        """Remove every gesture.
-
-        Example
-        -------
-        >>> g.clear_all(); len(g)
-        0
-        """
-        with self._lock:
-            self._remove(list(range(len(self._raw))))
-            self._labels = []
-
-    def get_count_by_label(self) -> dict[Label, int]:
-        """Gestures per label, in class order.
-
-        Example
-        -------
-        >>> g.get_count_by_label()
-        {'circle': 5, 'zigzag': 4}
-        """
-        with self._lock:
-            counts = np.bincount(self._ids, minlength=len(self._labels)) if self._ids else []
-            return {label: int(counts[i]) for i, label in enumerate(self._labels)
-                    if len(counts) and counts[i]}
-
-    def gesture(self, index: int) -> tuple[np.ndarray, Label]:
-        """A copy of gesture ``index`` and its label.
-
-        Example
-        -------
-        >>> frames, label = g.gesture(0)
-        """
-        with self._lock:
-            return self._raw[index].copy(), self._labels[self._ids[index]]
 
     # ------------------------------------------------------------ what is learned
     def _changed(self) -> None:
@@ -425,103 +185,6 @@ class GestureClassifier:
         return self._live.call(self._classify_now, sequence, worker=self._worker,
                                callback=callback, on_error=on_error, wait=wait,
                                latest=(id(self), "classify"))
-
-    # ------------------------------------------------------------------ streams
-    def add_frame(self, frame: Any, frame_time: float | None = None) -> GestureResult | None:
-        """Feed one frame of a live stream (a vector, or an image with an extractor): recorded
-        while :meth:`start_recording` is on, otherwise matched against the recorded gestures.
-        Runs now (a few milliseconds at most); :meth:`classify_start` does it on a thread.
-
-        Returns
-        -------
-        GestureResult or None
-            A gesture that has just ended, else None.
-
-        Example
-        -------
-        >>> def draw():
-        ...     found = g.add_frame((py5.mouse_x, py5.mouse_y))
-        ...     if found: print(found.label)
-        """
-        result = self.stream.push(frame, frame_time)
-        self.stream.deliver(result)      # to classify_start(None, callback), when on
-        return result
-
-    def start_recording(self, label: Label) -> None:
-        """Collect the frames that follow (from :meth:`add_frame` or :meth:`classify_start`'s
-        source) as a gesture of ``label``, until :meth:`stop_recording`.
-
-        Example
-        -------
-        >>> def key_pressed(): g.start_recording("circle")
-        >>> def key_released(): g.stop_recording()
-        """
-        self.stream.start_recording(clean_label(label))
-
-    def stop_recording(self) -> int | None:
-        """Stop recording and add what was recorded; return the new gesture's index (None
-        when fewer than 2 frames came).
-
-        Example
-        -------
-        >>> g.stop_recording()
-        4
-        """
-        return self.stream.stop_recording()
-
-    @property
-    def is_recording(self) -> bool:
-        """True between :meth:`start_recording` and :meth:`stop_recording`."""
-        return self.stream.recording is not None
-
-    def classify_start(self, source: Any, callback: Callback, *, fps: float | None = 30.0,
-                       on_error: ErrorCallback | None = None, bands: str = "RGB",
-                       steady: Steady | dict | None = None) -> None:
-        """Watch a stream and call ``callback(result)`` once per recognised gesture.
-
-        Parameters
-        ----------
-        source : function, Camera or None
-            Read ``fps`` times a second on a thread of its own: a function returning the
-            newest vector (e.g. the mouse position) or image; a ``Camera`` (each new frame,
-            with a feature extractor); None: frames come from :meth:`add_frame`.
-        callback : callable
-            ``callback(result)`` with a :class:`GestureResult`, on the animation thread when a
-            sketch runs.
-        fps : float
-            How often a function source is read (match it to how gestures were recorded).
-        on_error : callable, optional
-            Gets exceptions (else printed once).
-        bands : str
-            Channel order of image arrays from a function.
-        steady : p5knn.Steady or dict, optional
-            Turn the recognised gestures (events) into a steady label (off by default): a
-            :class:`p5knn.Steady` or a dict of its options (``unknown_label`` defaults to
-            this classifier's). Useful here: ``timeout=S`` — the callback also gets an
-            unknown result (the last gesture, relabelled) once no gesture was recognised for
-            S seconds, checked at every frame the stream reads (with ``source=None``: at
-            every :meth:`add_frame`); ``on_change=True`` — a gesture recognised again while
-            it is still the steady label (before the timeout) is not sent again.
-            ``majority`` and ``min_stable`` count recognised gestures, not frames
-            (``min_stable=2``: a gesture is sent once it was recognised twice in a row):
-            usually leave them off. :meth:`add_frame` still returns the raw answer.
-
-        Example
-        -------
-        >>> g.classify_start(lambda: (py5.mouse_x, py5.mouse_y), got)
-        >>> g.classify_start(None, got, steady={"timeout": 1.0, "on_change": True})
-        """
-        self.stream.start(source, callback, fps, on_error, bands,
-                          Steady.from_option(steady, self.unknown_label))
-
-    def classify_stop(self) -> None:
-        """Stop :meth:`classify_start` (safe when it is not running)."""
-        self.stream.stop()
-
-    @property
-    def is_classifying(self) -> bool:
-        """True while :meth:`classify_start` runs."""
-        return self.stream.running
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | Path = "gestures.p5gestures") -> Path:
