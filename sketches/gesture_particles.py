@@ -130,11 +130,12 @@ def step(t, dt):
 def draw():
     global last_record, last_frame, held_s, holds, was_held, energy, colours
     now = time.perf_counter()
-    dt, last_frame = min(now - (last_frame or now), 0.05), now
+    elapsed, last_frame = now - (last_frame or now), now       # since the last frame
+    dt = min(elapsed, 0.05)                                    # the animation's step
     key = autopilot(now) if AUTOPILOT else (str(py5.key) if py5.is_key_pressed else None)
     recording = MODES.get(key)
     if recording:                                              # 15 examples a second
-        held_s += dt if was_held else 0.0
+        held_s += elapsed if was_held else 0.0                 # real time, however slow
         holds += not was_held
         if now - last_record >= RECORD_EVERY:
             knn.add_example(cam, recording)                    # returns at once, never dropped

@@ -73,13 +73,14 @@ def got(result):
 def draw():
     global last_record, last_frame, held_s, holds, was_held, marker
     now = time.perf_counter()
-    dt, last_frame = min(now - (last_frame or now), 0.1), now
+    elapsed, last_frame = now - (last_frame or now), now       # since the last frame
+    dt = min(elapsed, 0.1)                                     # the marker's easing step
     if AUTOPILOT:
         autopilot(now)
     mx, my, pressed = mouse()
     recording = pressed and 0 <= mx < SW and 0 <= my < SH
     if recording:                                              # 15 examples a second
-        held_s += dt if was_held else 0.0
+        held_s += elapsed if was_held else 0.0                 # real time, however slow
         holds += not was_held
         if now - last_record >= RECORD_EVERY:
             knn.add_example(cam, [mx / SW, my / SH])           # returns at once, never dropped
