@@ -95,19 +95,25 @@ def create(extractor: FeatureExtractor | str | None = None, *, k: int = _DEFAULT
     """
     given = {"k": k, "metric": metric, "weights": weights, "balanced": balanced,
              "min_similarity": min_similarity, "unknown_label": unknown_label}
+    return _made("knn_classifier", KNNClassifier, name, extractor, given,
+                 thumbnails=thumbnails, bands=bands, crop=crop, sketch=sketch,
+                 callbacks=callbacks, autosave=autosave, autosave_interval=autosave_interval,
+                 dtype=dtype, index_threshold=index_threshold)
+
+
+def _made(kind: str, cls: type, name: str | None, extractor: Any, given: dict[str, Any],
+          **store: Any) -> Any:
+    """A new ``cls`` (classifier or regressor) with the KNN options ``given`` and the
+    storage and live options ``store`` — or, with ``name``, the live one of that name."""
     explicit = {n for n, v in given.items() if v != getattr(_DEFAULTS, n)}
 
-    def make() -> KNNClassifier:
-        return KNNClassifier(extractor, Options(**given), explicit, thumbnails=thumbnails,
-                             bands=bands, crop=crop, sketch=sketch, callbacks=callbacks,
-                             autosave=autosave, autosave_interval=autosave_interval,
-                             dtype=dtype, index_threshold=index_threshold)
+    def make() -> Any:
+        return cls(extractor, Options(**given), explicit, **store)
 
     if name is None:
         return make()
-    return _named.named("knn_classifier", name, *_name_options(
-        extractor, given, thumbnails, bands, crop, sketch, callbacks, autosave,
-        autosave_interval, dtype, index_threshold), make=make, apply=_apply_live)
+    return _named.named(kind, name, *_name_options(extractor, given, **store), make=make,
+                        apply=_apply_live)
 
 
 def _model_name(extractor: Any) -> str | None:
@@ -124,7 +130,7 @@ def _model_name(extractor: Any) -> str | None:
     return getattr(extractor, "name", type(extractor).__name__)
 
 
-def _name_options(extractor: Any, given: dict[str, Any], thumbnails: Any, bands: str,
+def _name_options(extractor: Any, given: dict[str, Any], *, thumbnails: Any, bands: str,
                   crop: str | None, sketch: Any, callbacks: str, autosave: Any,
                   autosave_interval: float, dtype: str, index_threshold: int | None
                   ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -184,19 +190,10 @@ def create_regressor(extractor: FeatureExtractor | str | None = None, *, k: int 
     0
     """
     given = {"k": k, "metric": metric, "weights": weights}
-    explicit = {n for n, v in given.items() if v != getattr(_DEFAULTS, n)}
-
-    def make() -> KNNRegressor:
-        return KNNRegressor(extractor, Options(**given), explicit, thumbnails=thumbnails,
-                            bands=bands, crop=crop, sketch=sketch, callbacks=callbacks,
-                            autosave=autosave, autosave_interval=autosave_interval,
-                            dtype=dtype, index_threshold=index_threshold)
-
-    if name is None:
-        return make()
-    return _named.named("knn_regressor", name, *_name_options(
-        extractor, given, thumbnails, bands, crop, sketch, callbacks, autosave,
-        autosave_interval, dtype, index_threshold), make=make, apply=_apply_live)
+    return _made("knn_regressor", KNNRegressor, name, extractor, given,
+                 thumbnails=thumbnails, bands=bands, crop=crop, sketch=sketch,
+                 callbacks=callbacks, autosave=autosave, autosave_interval=autosave_interval,
+                 dtype=dtype, index_threshold=index_threshold)
 
 
 def load(path: str | Path, extractor: FeatureExtractor | str | None = None,
