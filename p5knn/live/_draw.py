@@ -155,6 +155,17 @@ def _confidences(result: Any, labels: Iterable[Any] | None) -> list[tuple[Any, f
     return [(label, float(value)) for label, value in values.items()]
 
 
+def fit_text(s: Any, text: str, width: float) -> str:
+    """``text`` as it fits ``width`` pixels at the canvas ``s``'s current font and size:
+    whole, or its longest beginning that fits with "…" after it (never runs into what is
+    drawn beside it)."""
+    if s.text_width(text) <= width:
+        return text
+    while text and s.text_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
 def confidence_bars(result: Any, x: float, y: float, width: float = 260.0,
                     bar_height: float = 28.0, *, labels: Iterable[Any] | None = None,
                     colors: Sequence[Sequence[int]] | None = None, gap: float = 6.0,
@@ -231,9 +242,7 @@ def confidence_bars(result: Any, x: float, y: float, width: float = 260.0,
             pad = bar_height * 0.35
             name = str(label)
             percent = f"{value:.0%}"
-            room = width - 2 * pad - s.text_width(percent + "  ")
-            while name and s.text_width(name) > room:   # never run into the percentage
-                name = name[:-2] + "…" if len(name) > 2 else ""
+            name = fit_text(s, name, width - 2 * pad - s.text_width(percent + "  "))
             s.text(name, x + pad, top + bar_height / 2 - 1)
             s.text_align(s.RIGHT, s.CENTER)
             s.text(percent, x + width - pad, top + bar_height / 2 - 1)
@@ -292,8 +301,8 @@ def chip(text: str, x: float, y: float, *, fill: Sequence[int] = (0, 0, 0),
     return float(width)
 
 
-def key_cap(key: str, x: float, y: float, size: float = 34, *, active: bool = False,
-            font: Any = None, sketch: Any = None) -> None:
+def key_cap(key: str, x: float, y: float, size: float = 34, *, width: float | None = None,
+            active: bool = False, font: Any = None, sketch: Any = None) -> None:
     """Draw a keyboard key with its letter, red while ``active`` (the key is held).
 
     Parameters
@@ -303,7 +312,9 @@ def key_cap(key: str, x: float, y: float, size: float = 34, *, active: bool = Fa
     x, y : float
         Its top-left corner.
     size : float
-        Its side.
+        Its side (its height, when ``width`` is given).
+    width : float, optional
+        A wider key, for a label such as "1–9" or "space".
     active : bool
         Held down: drawn red.
     font : Py5Font, optional
@@ -321,14 +332,15 @@ def key_cap(key: str, x: float, y: float, size: float = 34, *, active: bool = Fa
         s.stroke(255, 255, 255, 90)
         s.stroke_weight(1.5)
         s.fill(*((200, 30, 30) if active else (48, 52, 62)))
-        s.rect(x, y, size, size, 6)
+        wide = size if width is None else width
+        s.rect(x, y, wide, size, 6)
         s.no_stroke()
         s.fill(255)
         if font is not None:
             s.text_font(font)
         s.text_size(16)
         s.text_align(s.CENTER, s.CENTER)
-        s.text(key, x + size / 2, y + size / 2 - 2)
+        s.text(key, x + wide / 2, y + size / 2 - 2)
     finally:
         s.pop_style()
 

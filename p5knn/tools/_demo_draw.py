@@ -47,11 +47,7 @@ class DemoDrawing:
     # ------------------------------------------------------------ helpers
     def _fit(self, text: str, width: float) -> str:
         """``text``, shortened with "…" until it fits ``width`` pixels at the current size."""
-        if self.text_width(text) <= width:
-            return text
-        while text and self.text_width(text + "…") > width:
-            text = text[:-1]
-        return text + "…"
+        return p5knn_draw.fit_text(self, text, width)
 
     def _image_of(self, index: int) -> Any:
         """Example ``index``'s thumbnail as a Py5Image (made once per stored thumbnail)."""
@@ -71,19 +67,24 @@ class DemoDrawing:
         return image
 
     def _class_strips(self) -> dict[Any, list[int]]:
-        """label → indexes of its latest examples (rebuilt when the examples change)."""
+        """label → indexes of its latest examples (rebuilt when the examples change, scanning
+        back from the newest only until every class has its strip)."""
         if self.knn.version != self.strip_version:
             self.strip_version = self.knn.version
+            missing = {label: min(count, STRIP)
+                       for label, count in self.knn.get_count_by_label().items()}
             strips: dict[Any, list[int]] = {}
             n = len(self.knn)
             for index in range(n - 1, max(n - SCAN, 0) - 1, -1):
+                if not any(missing.values()):
+                    break
                 try:
                     label = self.knn.get_example(index)[1]
                 except IndexError:
                     continue
-                strip = strips.setdefault(label, [])
-                if len(strip) < STRIP:
-                    strip.append(index)
+                if missing.get(label):
+                    missing[label] -= 1
+                    strips.setdefault(label, []).append(index)
             self.strips = {label: strip[::-1] for label, strip in strips.items()}
         return self.strips
 
@@ -247,15 +248,8 @@ class DemoDrawing:
             x = x0 + (i % 2) * 154
             y = top + (i // 2) * 34
             wide = 46 if len(key) > 1 else 28
-            self.no_stroke()
-            self.fill(48, 52, 62)
-            self.stroke(255, 255, 255, 90)
-            self.rect(x, y, wide, 28, 5)
-            self.no_stroke()
-            self.fill(*LIGHT)
+            p5knn_draw.key_cap(key, x, y, 28, width=wide, font=self.font, sketch=self)
             self.text_size(15)
-            self.text_align(self.CENTER, self.CENTER)
-            self.text(key, x + wide / 2, y + 12)
             self.text_align(self.LEFT, self.CENTER)
             self.fill(*GREY)
             self.text(what, x + wide + 8, y + 12)

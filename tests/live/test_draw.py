@@ -178,5 +178,9 @@ def test_chip_and_key_cap_keep_the_style_and_fit_the_text() -> None:
     assert ("fill", 200, 30, 30) in canvas.calls and ("rect", 10, 20, 30, 30, 6) in canvas.calls
     assert canvas.named("text")[-1] == ("r", 25.0, 33.0) and canvas.depth == 0
     canvas = Recorder()
+    p5knn.draw.key_cap("1–9", 10, 20, 28, width=46, sketch=canvas)    # a wider key
+    assert ("rect", 10, 20, 46, 28, 6) in canvas.calls
+    assert canvas.named("text")[-1] == ("1–9", 33.0, 32.0)
+    canvas = Recorder()
     p5knn.draw.key_cap("u", 0, 0, sketch=canvas)
     assert ("fill", 48, 52, 62) in canvas.calls
